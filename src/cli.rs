@@ -1,0 +1,94 @@
+//! The command line: what each subcommand takes, with the help text users read.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// borderq simulates queues at land border checkpoints: cars, buses, cyclists
+/// and pedestrians arriving at rates that change over time, waiting on the road
+/// or the footpath, passing one country's exit control and the other's entry
+/// control, and leaving. It reports queue length (in units and in km of road),
+/// waits, throughput and utilisation, against reported observations.
+#[derive(Debug, Parser)]
+#[command(
+    name = "borderq",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(after_help = "Examples:\n  \
+    borderq run scenarios/verkhny-lars-2022.toml\n  \
+    borderq run scenarios/mmc.toml -r 20 --set stages.counter.booths.servers.count=11\n  \
+    borderq check scenarios/verkhny-lars-2022.toml --length-km 15\n\n\
+    Exit codes: 0 success, 2 invalid scenario or usage, 1 anything else.")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario: print a summary and write summary.json,
+    /// timeseries.csv, waits.csv and observations.csv.
+    Run(RunArgs),
+    /// Validate a scenario and print its capacity against demand per stage and
+    /// period (the fluid approximation), without simulating.
+    Check(CheckArgs),
+}
+
+/// Options shared by commands that load a scenario.
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    /// The scenario file (TOML; see docs/scenario-format.md).
+    pub scenario: PathBuf,
+
+    /// Override a value before validation, by dotted path with names, e.g.
+    /// `--set stages.ru-exit.booths.cars.count=8` or `--set horizon_days=3`.
+    /// May be repeated; applied in order.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+/// `borderq run`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Outputs are byte-identical for the same scenario and seed at any --threads.\n\
+    Wall time and events per second go to stderr and to run.json, never into the other files."
+)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+
+    /// Output folder [default: out/<scenario file stem>/].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Replications [default: the scenario's `replications`].
+    #[arg(short = 'r', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub replications: Option<u32>,
+
+    /// Master seed [default: the scenario's `seed`].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Worker threads; 0 uses every core.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Print nothing but errors (no progress, no summary).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `borderq check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+
+    /// Report when the approach queue of all vehicles would reach this length.
+    #[arg(long, value_name = "KM", default_value_t = 15.0)]
+    pub length_km: f64,
+}

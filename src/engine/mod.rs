@@ -1,0 +1,13 @@
+//! The simulation engine: one replication at a time, single-threaded, with an
+//! event calendar over integer time and separate random streams per purpose.
+
+pub mod calendar;
+pub mod outcome;
+mod replication;
+pub mod rng;
+
+pub use calendar::Calendar;
+pub use outcome::{
+    cohort_width, Count, ModeColumn, ModeOutcome, Outcome, Series, SeriesLayout, StageOutcome,
+};
+pub use replication::{run_replication, Replication};

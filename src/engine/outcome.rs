@@ -1,0 +1,177 @@
+//! What one replication produces: plain data, merged later in replication order.
+
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::Scenario;
+use crate::stats::{Histogram, LevelSummary};
+use crate::time::{SimTime, US_PER_DAY};
+
+/// The most arrival cohorts kept per mode; longer horizons get wider cohorts.
+pub const MAX_COHORTS: u64 = 120;
+
+/// The width of an arrival cohort: one day, or more for horizons over
+/// [`MAX_COHORTS`] days, so that memory does not grow with the horizon.
+pub fn cohort_width(scenario: &Scenario) -> SimTime {
+    let days = scenario.horizon.0.div_ceil(US_PER_DAY).max(1);
+    SimTime(days.div_ceil(MAX_COHORTS) * US_PER_DAY)
+}
+
+/// Units and the people they carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    /// Vehicles, or people on foot.
+    pub units: u64,
+    /// People.
+    pub persons: u64,
+}
+
+impl Count {
+    /// Adds one unit carrying `persons` people.
+    #[inline]
+    pub fn add(&mut self, persons: u32) {
+        self.units += 1;
+        self.persons += u64::from(persons);
+    }
+
+    /// Removes one unit carrying `persons` people.
+    #[inline]
+    pub fn remove(&mut self, persons: u32) {
+        self.units -= 1;
+        self.persons -= u64::from(persons);
+    }
+}
+
+/// One mode's results in one replication.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ModeOutcome {
+    /// Total wait over all stages of units that crossed (after the warm-up).
+    pub wait: Histogram,
+    /// Arrival to leaving the last stage, of units that crossed (after the warm-up).
+    pub sojourn: Histogram,
+    /// Wait at each stage (empty for stages not on the mode's route).
+    pub stage_wait: Vec<Histogram>,
+    /// Units waiting at each stage.
+    pub stage_queue: Vec<LevelSummary>,
+    /// Units waiting on the approach (before the first stage on the route).
+    pub queue: LevelSummary,
+    /// The approach queue in km.
+    pub queue_km: LevelSummary,
+    /// Arrived during the replication.
+    pub arrived: Count,
+    /// Left the last stage.
+    pub crossed: Count,
+    /// Still waiting or in service at the end.
+    pub in_system: Count,
+    /// Crossings per calendar day of the replication.
+    pub crossed_per_day: Vec<Count>,
+    /// Total wait of those who crossed, by arrival cohort (see [`cohort_width`]).
+    pub cohorts: Vec<Histogram>,
+}
+
+/// One stage's results in one replication.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StageOutcome {
+    /// Busy booth time over open booth time, all groups.
+    pub utilisation: f64,
+    /// The same per booth group, in the stage's group order.
+    pub group_utilisation: Vec<f64>,
+}
+
+/// Samples at the scenario's sample interval, one row per sample time
+/// (`k × interval`, from 0 to the end), columns as [`SeriesLayout`] says.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Series {
+    /// Number of columns per row.
+    pub columns: usize,
+    /// Row-major values.
+    pub values: Vec<f64>,
+}
+
+impl Series {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.values.len().checked_div(self.columns).unwrap_or(0)
+    }
+
+    /// One row.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.values[i * self.columns..(i + 1) * self.columns]
+    }
+}
+
+/// The column positions of a [`Series`].
+#[derive(Clone, Copy, Debug)]
+pub struct SeriesLayout {
+    modes: usize,
+    stages: usize,
+}
+
+/// Per-mode series columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeColumn {
+    /// Units waiting on the approach.
+    QueueUnits = 0,
+    /// The approach queue in km.
+    QueueKm = 1,
+    /// Units crossed so far.
+    CrossedUnits = 2,
+    /// People crossed so far.
+    CrossedPersons = 3,
+}
+
+impl SeriesLayout {
+    const PER_MODE: usize = 4;
+
+    /// The layout for a scenario.
+    pub fn new(scenario: &Scenario) -> SeriesLayout {
+        SeriesLayout {
+            modes: scenario.modes.len(),
+            stages: scenario.stages.len(),
+        }
+    }
+
+    /// Columns per row.
+    pub fn columns(&self) -> usize {
+        self.modes * Self::PER_MODE + 1 + self.stages
+    }
+
+    /// The column of a per-mode figure.
+    pub fn mode(&self, m: usize, c: ModeColumn) -> usize {
+        m * Self::PER_MODE + c as usize
+    }
+
+    /// The column of the road queue (all vehicle modes) in km.
+    pub fn road_km(&self) -> usize {
+        self.modes * Self::PER_MODE
+    }
+
+    /// The column of a stage's booth utilisation over the preceding interval.
+    pub fn stage_utilisation(&self, s: usize) -> usize {
+        self.modes * Self::PER_MODE + 1 + s
+    }
+}
+
+/// Everything one replication produces.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Outcome {
+    /// When the replication ended (the horizon, or earlier with `end_after_crossings`).
+    pub end: SimTime,
+    /// Events handled (arrivals, service ends, policy changes).
+    pub events: u64,
+    /// Per mode.
+    pub modes: Vec<ModeOutcome>,
+    /// Per stage.
+    pub stages: Vec<StageOutcome>,
+    /// The road queue of all vehicle modes, in km.
+    pub road_km: LevelSummary,
+    /// Time series.
+    pub series: Series,
+    /// The simulated value of each observation (NaN if it lies after the end).
+    pub observations: Vec<f64>,
+    /// Time-average number waiting at all stages (after the warm-up).
+    pub waiting_mean: f64,
+    /// Units whose service started after the warm-up, and their mean wait per stage visit, in minutes.
+    pub served_visits: u64,
+    /// Sum of the waits of those visits, in minutes.
+    pub served_wait_sum_min: f64,
+}

@@ -1,0 +1,54 @@
+//! Running replications in parallel with rayon, collected in replication order
+//! so that results never depend on the thread count.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::engine::{run_replication, Outcome};
+use crate::scenario::Scenario;
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {source}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// The cause.
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+/// Runs replications `0..replications` of the scenario on `threads` threads
+/// (0 = all cores). `progress` is called with the number finished so far after
+/// each one (from worker threads; it must not print from there in order).
+///
+/// ```
+/// let s = borderq::Scenario::load("scenarios/mmc.toml".as_ref(), &["horizon_h=2".into(), "end_after_crossings=100".into()]).unwrap();
+/// let outs = borderq::experiment::run_replications(&s, 3, 2, &|_| {}).unwrap();
+/// assert_eq!(outs.len(), 3);
+/// ```
+pub fn run_replications(
+    scenario: &Scenario,
+    replications: u32,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Outcome>, RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| RunError::Threads { threads, source })?;
+    let done = AtomicU64::new(0);
+    Ok(pool.install(|| {
+        (0..replications)
+            .into_par_iter()
+            .map(|r| {
+                let out = run_replication(scenario, r);
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                out
+            })
+            .collect()
+    }))
+}

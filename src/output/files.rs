@@ -1,0 +1,64 @@
+//! Writing output files safely: each to a temporary name in the same folder,
+//! synced, then renamed into place, so a reader (or an interrupted run) never
+//! sees half a file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why an output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The output path exists and is not a folder.
+    #[error("{0}: exists and is not a folder (choose another -o)")]
+    NotAFolder(PathBuf),
+    /// An I/O error on a path.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A chart could not be drawn.
+    #[error("chart {path}: {message}")]
+    Chart {
+        /// The chart file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Creates the output folder (and parents) if needed.
+pub fn ensure_dir(dir: &Path) -> Result<(), OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError::NotAFolder(dir.to_path_buf()));
+    }
+    fs::create_dir_all(dir).map_err(io(dir))
+}
+
+/// Writes `bytes` to `dir/name` atomically: a temporary file beside it, synced,
+/// then renamed over the old one.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, OutputError> {
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, &path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(OutputError::Io { path, source: e });
+    }
+    Ok(path)
+}

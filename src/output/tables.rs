@@ -1,0 +1,286 @@
+//! Exporters: each a pure function from a [`Report`] to the bytes of one file
+//! (`summary.json`, `timeseries.csv`, `waits.csv`, `observations.csv`) or to
+//! the text summary printed by `borderq run`.
+
+use std::fmt::Write as _;
+
+use crate::report::{DurationSummary, Report};
+use crate::stats::Estimate;
+
+/// A number for CSV and tables: at most `decimals` places, trailing zeros
+/// trimmed, empty for NaN.
+pub fn num(x: f64, decimals: usize) -> String {
+    if x.is_nan() {
+        return String::new();
+    }
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s
+    }
+}
+
+/// Quotes a CSV field if needed.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `summary.json`: the report, pretty-printed, with a final newline.
+pub fn summary_json(report: &Report) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(report).expect("a report always serialises");
+    v.push(b'\n');
+    v
+}
+
+/// `timeseries.csv`: one row per sample time, per mode the approach queue in
+/// units and km (mean, p5, p95 across replications) and crossings so far.
+pub fn timeseries_csv(report: &Report) -> String {
+    let s = &report.series;
+    let mut out = String::from("time_h,datetime");
+    for [units, km, cu, cp] in &s.modes {
+        for b in [units, km] {
+            write!(out, ",{0}_mean,{0}_p5,{0}_p95", b.name).unwrap();
+        }
+        write!(out, ",{}_mean,{}_mean", cu.name, cp.name).unwrap();
+    }
+    write!(out, ",{0}_mean,{0}_p5,{0}_p95", s.road_km.name).unwrap();
+    for b in &s.utilisation {
+        write!(out, ",{}_mean", b.name).unwrap();
+    }
+    out.push('\n');
+    for r in 0..s.times_h.len() {
+        write!(out, "{},{}", num(s.times_h[r], 4), s.datetimes[r]).unwrap();
+        for [units, km, cu, cp] in &s.modes {
+            for (b, d) in [(units, 2), (km, 3)] {
+                write!(
+                    out,
+                    ",{},{},{}",
+                    num(b.mean[r], d),
+                    num(b.p5[r], d),
+                    num(b.p95[r], d)
+                )
+                .unwrap();
+            }
+            write!(out, ",{},{}", num(cu.mean[r], 2), num(cp.mean[r], 2)).unwrap();
+        }
+        let b = &s.road_km;
+        write!(
+            out,
+            ",{},{},{}",
+            num(b.mean[r], 3),
+            num(b.p5[r], 3),
+            num(b.p95[r], 3)
+        )
+        .unwrap();
+        for b in &s.utilisation {
+            write!(out, ",{}", num(b.mean[r], 4)).unwrap();
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `waits.csv`: wait percentiles by mode and arrival cohort, of those who crossed.
+pub fn waits_csv(report: &Report) -> String {
+    let mut out = String::from(
+        "mode,cohort_start,cohort_start_h,cohort_days,crossed,wait_mean_min,wait_p50_min,wait_p90_min,wait_p95_min,wait_p99_min,wait_max_min\n",
+    );
+    for c in &report.cohorts {
+        let w = &c.wait;
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            field(&c.mode),
+            c.start,
+            num(c.start_h, 3),
+            num(c.days, 3),
+            w.count,
+            num(w.mean, 3),
+            num(w.p50, 3),
+            num(w.p90, 3),
+            num(w.p95, 3),
+            num(w.p99, 3),
+            num(w.max, 3)
+        )
+        .unwrap();
+    }
+    out
+}
+
+/// `observations.csv`: each reported figure beside the simulated mean.
+pub fn observations_csv(report: &Report) -> String {
+    let mut out = String::from(
+        "metric,mode,at,until,observed,tolerance,simulated_mean,simulated_ci95_low,simulated_ci95_high,within,source\n",
+    );
+    for o in &report.observations {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            o.metric,
+            field(o.mode.as_deref().unwrap_or("")),
+            o.at,
+            o.until.as_deref().unwrap_or(""),
+            num(o.observed, 4),
+            num(o.tolerance, 4),
+            num(o.simulated.mean, 4),
+            num(o.simulated.ci95[0], 4),
+            num(o.simulated.ci95[1], 4),
+            o.within,
+            field(&o.source)
+        )
+        .unwrap();
+    }
+    out
+}
+
+fn est(e: &Estimate, d: usize) -> String {
+    if e.ci95[0] == e.ci95[1] {
+        num(e.mean, d)
+    } else {
+        format!(
+            "{} ±{}",
+            num(e.mean, d),
+            num((e.ci95[1] - e.ci95[0]) / 2.0, d)
+        )
+    }
+}
+
+fn dur(w: &DurationSummary) -> String {
+    if w.count == 0 {
+        return "nobody crossed".to_string();
+    }
+    let half = (w.ci95[1] - w.ci95[0]) / 2.0;
+    let (scale, unit) = if w.max >= 180.0 {
+        (60.0, "h")
+    } else {
+        (1.0, "min")
+    };
+    let ci = if half > 0.0 {
+        format!(" ±{}", num(half / scale, 2))
+    } else {
+        String::new()
+    };
+    format!(
+        "mean {}{ci} {unit}, p50 {}, p95 {}, max {} {unit}",
+        num(w.mean / scale, 2),
+        num(w.p50 / scale, 2),
+        num(w.p95 / scale, 2),
+        num(w.max / scale, 2)
+    )
+}
+
+/// The readable summary `borderq run` prints: per mode waits, peak queue and
+/// crossings; booth utilisation; every observation beside the model.
+pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> String {
+    let mut out = String::new();
+    writeln!(
+        out,
+        "{} — {} replication{}, seed {}, from {} for {} h (± is the 95% interval)",
+        report.scenario,
+        report.replications,
+        if report.replications == 1 { "" } else { "s" },
+        report.seed,
+        report.start,
+        num(report.horizon_h, 2)
+    )
+    .unwrap();
+    for (name, m) in &report.modes.0 {
+        writeln!(out, "\n{name}").unwrap();
+        writeln!(out, "  wait      {}", dur(&m.wait_min)).unwrap();
+        writeln!(out, "  sojourn   {}", dur(&m.sojourn_min)).unwrap();
+        writeln!(
+            out,
+            "  queue     peak {} units = {} km (around {}), mean {} units",
+            est(&m.queue_peak_units, 0),
+            est(&m.queue_peak_km, 2),
+            start_label(m.queue_peak_at_h.mean),
+            est(&m.queue_mean_units, 1)
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "  crossed   {} units, {} people; arrived {}; still in the system at the end {}",
+            est(&m.crossed_units, 0),
+            est(&m.crossed_persons, 0),
+            est(&m.arrived_units, 0),
+            est(&m.in_system_units, 0)
+        )
+        .unwrap();
+    }
+    writeln!(
+        out,
+        "\nroad      peak {} km (around {}), mean {} km",
+        est(&report.road.queue_peak_km, 2),
+        start_label(report.road.queue_peak_at_h.mean),
+        est(&report.road.queue_mean_km, 2)
+    )
+    .unwrap();
+    writeln!(out, "\nbooth utilisation").unwrap();
+    for (name, s) in &report.stages.0 {
+        let groups: Vec<String> = s
+            .groups
+            .0
+            .iter()
+            .map(|(g, u)| format!("{g} {}", num(u.mean, 3)))
+            .collect();
+        writeln!(
+            out,
+            "  {name:<12} {}  ({})",
+            num(s.utilisation.mean, 3),
+            groups.join(", ")
+        )
+        .unwrap();
+    }
+    if !report.observations.is_empty() {
+        writeln!(
+            out,
+            "\nobservations (model mean ± 95% interval against the reported figure ± tolerance)"
+        )
+        .unwrap();
+        for o in &report.observations {
+            let when = match &o.until {
+                Some(u) => format!("{} → {}", o.at, u),
+                None => o.at.clone(),
+            };
+            writeln!(
+                out,
+                "  {} {:<16} {:<9} {:<34} model {:>10}  reported {:>8} ±{:<6} {}",
+                if o.within { "✓" } else { "✗" },
+                o.metric,
+                o.mode.as_deref().unwrap_or("all"),
+                when,
+                est(&o.simulated, 1),
+                num(o.observed, 1),
+                num(o.tolerance, 1),
+                o.source
+            )
+            .unwrap();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_trimmed() {
+        assert_eq!(num(1.5000, 3), "1.5");
+        assert_eq!(num(2.0, 3), "2");
+        assert_eq!(num(-0.0001, 2), "0");
+        assert_eq!(num(f64::NAN, 2), "");
+        assert_eq!(num(1234.5678, 2), "1234.57");
+        assert_eq!(field("a,b"), "\"a,b\"");
+    }
+}

@@ -1,0 +1,516 @@
+//! Folding replications, in replication order, into one [`Report`]: means with
+//! 95% intervals for every summary figure, percentiles from merged histograms,
+//! time series with 5–95% bands, waits by arrival cohort, and the fit to
+//! observations. Plain data, serialised as `summary.json`.
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::engine::{cohort_width, ModeColumn, Outcome, SeriesLayout};
+use crate::scenario::Scenario;
+use crate::stats::{Estimate, Histogram};
+use crate::time::{SimTime, US_PER_DAY};
+
+/// A list serialised as a JSON object keyed by name, in list order.
+#[derive(Clone, Debug)]
+pub struct Named<T>(pub Vec<(String, T)>);
+
+impl<T: Serialize> Serialize for Named<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<T> Named<T> {
+    /// The value with this name.
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+/// Durations of one kind (waits or sojourns), in minutes.
+#[derive(Clone, Debug, Serialize)]
+pub struct DurationSummary {
+    /// Mean of the replications' means.
+    pub mean: f64,
+    /// 95% interval of that mean.
+    pub ci95: [f64; 2],
+    /// Median of all values of all replications (merged histogram).
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Number of values, all replications.
+    pub count: u64,
+}
+
+impl DurationSummary {
+    fn new(per_rep: &[&Histogram]) -> DurationSummary {
+        let mut all = Histogram::new();
+        for h in per_rep {
+            all.merge(h);
+        }
+        let means: Vec<f64> = per_rep.iter().map(|h| h.mean_min()).collect();
+        let e = Estimate::of(&means);
+        DurationSummary {
+            mean: e.mean,
+            ci95: e.ci95,
+            p50: all.quantile_min(0.50),
+            p90: all.quantile_min(0.90),
+            p95: all.quantile_min(0.95),
+            p99: all.quantile_min(0.99),
+            max: all.max_min(),
+            count: all.count(),
+        }
+    }
+}
+
+/// One stage as seen by one mode.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModeStageReport {
+    /// Wait at this stage.
+    pub wait_min: DurationSummary,
+    /// Time-average units waiting.
+    pub queue_mean_units: Estimate,
+    /// Most units waiting.
+    pub queue_peak_units: Estimate,
+}
+
+/// Crossings on one calendar day.
+#[derive(Clone, Debug, Serialize)]
+pub struct DayReport {
+    /// The date (`2022-09-27`).
+    pub date: String,
+    /// Units crossed.
+    pub units: Estimate,
+    /// People crossed.
+    pub persons: Estimate,
+}
+
+/// Everything about one mode.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModeReport {
+    /// Total wait over all stages, of units that crossed.
+    pub wait_min: DurationSummary,
+    /// Arrival to leaving the last stage, of units that crossed.
+    pub sojourn_min: DurationSummary,
+    /// Most units waiting on the approach.
+    pub queue_peak_units: Estimate,
+    /// The approach queue at its longest, in km.
+    pub queue_peak_km: Estimate,
+    /// When the approach queue was longest, in hours from the start.
+    pub queue_peak_at_h: Estimate,
+    /// Time-average units waiting on the approach.
+    pub queue_mean_units: Estimate,
+    /// Time-average approach queue in km.
+    pub queue_mean_km: Estimate,
+    /// Units arrived.
+    pub arrived_units: Estimate,
+    /// People arrived.
+    pub arrived_persons: Estimate,
+    /// Units crossed.
+    pub crossed_units: Estimate,
+    /// People crossed.
+    pub crossed_persons: Estimate,
+    /// Units still waiting or in service at the end.
+    pub in_system_units: Estimate,
+    /// Per stage on the route.
+    pub stages: Named<ModeStageReport>,
+    /// Crossings per day.
+    pub crossed_per_day: Vec<DayReport>,
+}
+
+/// Booth use at one stage.
+#[derive(Clone, Debug, Serialize)]
+pub struct StageReport {
+    /// Busy booth time over open booth time.
+    pub utilisation: Estimate,
+    /// The same per booth group.
+    pub groups: Named<Estimate>,
+}
+
+/// A reported figure beside its simulated value.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObservationReport {
+    /// What was measured.
+    pub metric: String,
+    /// For which mode (`null`: all).
+    pub mode: Option<String>,
+    /// When (start of the period, for counts), as a calendar date-time.
+    pub at: String,
+    /// End of the period, for counts.
+    pub until: Option<String>,
+    /// When, in hours from the start.
+    pub at_h: f64,
+    /// The reported value.
+    pub observed: f64,
+    /// The agreed half-width.
+    pub tolerance: f64,
+    /// The simulated mean with its 95% interval.
+    pub simulated: Estimate,
+    /// Whether the simulated mean lies within observed ± tolerance.
+    pub within: bool,
+    /// Where the figure comes from.
+    pub source: String,
+    /// Chart label.
+    pub label: String,
+}
+
+/// A policy event, for tables and charts.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventReport {
+    /// When, as a calendar date-time.
+    pub at: String,
+    /// When, in hours from the start.
+    pub at_h: f64,
+    /// Its label.
+    pub label: String,
+}
+
+/// The road queue of all vehicles.
+#[derive(Clone, Debug, Serialize)]
+pub struct RoadReport {
+    /// At its longest, in km.
+    pub queue_peak_km: Estimate,
+    /// When, in hours from the start.
+    pub queue_peak_at_h: Estimate,
+    /// Time-average, in km.
+    pub queue_mean_km: Estimate,
+}
+
+/// The aggregated result of a run: what `summary.json` holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// borderq version that produced it.
+    pub borderq_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Number of replications.
+    pub replications: u32,
+    /// Calendar start.
+    pub start: String,
+    /// Horizon in hours.
+    pub horizon_h: f64,
+    /// Warm-up in hours (statistics of waits and queues start after it).
+    pub warmup_h: f64,
+    /// Per mode.
+    pub modes: Named<ModeReport>,
+    /// Per stage.
+    pub stages: Named<StageReport>,
+    /// All vehicles on the road.
+    pub road: RoadReport,
+    /// Reported figures beside the model.
+    pub observations: Vec<ObservationReport>,
+    /// Policy events.
+    pub events: Vec<EventReport>,
+    /// Time series (written to `timeseries.csv`, not to `summary.json`).
+    #[serde(skip)]
+    pub series: SeriesReport,
+    /// Waits by arrival cohort (written to `waits.csv`).
+    #[serde(skip)]
+    pub cohorts: Vec<CohortReport>,
+}
+
+/// One time-series column across replications.
+#[derive(Clone, Debug, Default)]
+pub struct Band {
+    /// Column name with unit (`car_queue_km`).
+    pub name: String,
+    /// Mean per sample time.
+    pub mean: Vec<f64>,
+    /// 5th percentile across replications.
+    pub p5: Vec<f64>,
+    /// 95th percentile across replications.
+    pub p95: Vec<f64>,
+}
+
+/// The time series, aggregated.
+#[derive(Clone, Debug, Default)]
+pub struct SeriesReport {
+    /// Sample times, hours from the start.
+    pub times_h: Vec<f64>,
+    /// Calendar date-times of the samples.
+    pub datetimes: Vec<String>,
+    /// Per mode: queue units, queue km, units crossed so far, people crossed so far.
+    pub modes: Vec<[Band; 4]>,
+    /// All vehicles' queue in km.
+    pub road_km: Band,
+    /// Per stage: booth utilisation over the interval before each sample.
+    pub utilisation: Vec<Band>,
+}
+
+/// Waits of the people who joined the queue in one cohort.
+#[derive(Clone, Debug)]
+pub struct CohortReport {
+    /// The mode.
+    pub mode: String,
+    /// Start of the cohort (date).
+    pub start: String,
+    /// Start, hours from the scenario's start.
+    pub start_h: f64,
+    /// Width in days.
+    pub days: f64,
+    /// Total wait of those who crossed.
+    pub wait: DurationSummary,
+}
+
+fn estimate_of<F: Fn(&Outcome) -> f64>(outs: &[Outcome], f: F) -> Estimate {
+    Estimate::of(&outs.iter().map(f).collect::<Vec<_>>())
+}
+
+/// Folds replications (in replication order) into a report.
+pub fn aggregate(sc: &Scenario, outs: &[Outcome]) -> Report {
+    assert!(!outs.is_empty(), "at least one replication");
+    let cal = &sc.calendar;
+    let modes = sc
+        .modes
+        .iter()
+        .enumerate()
+        .map(|(m, mode)| {
+            let h = |f: &dyn Fn(&Outcome) -> &Histogram| {
+                DurationSummary::new(&outs.iter().map(f).collect::<Vec<_>>())
+            };
+            let stages = sc
+                .stages
+                .iter()
+                .enumerate()
+                .filter(|&(s, _)| {
+                    sc.stages[s]
+                        .groups
+                        .iter()
+                        .any(|g| sc.groups[g.0].serves(crate::scenario::ModeId(m)))
+                })
+                .map(|(s, st)| {
+                    (
+                        st.name.clone(),
+                        ModeStageReport {
+                            wait_min: h(&|o| &o.modes[m].stage_wait[s]),
+                            queue_mean_units: estimate_of(outs, |o| o.modes[m].stage_queue[s].mean),
+                            queue_peak_units: estimate_of(outs, |o| o.modes[m].stage_queue[s].peak),
+                        },
+                    )
+                })
+                .collect();
+            let days = outs
+                .iter()
+                .map(|o| o.modes[m].crossed_per_day.len())
+                .min()
+                .unwrap_or(0);
+            let crossed_per_day = (0..days)
+                .map(|d| DayReport {
+                    date: cal.date_label(SimTime(d as u64 * US_PER_DAY)),
+                    units: estimate_of(outs, |o| o.modes[m].crossed_per_day[d].units as f64),
+                    persons: estimate_of(outs, |o| o.modes[m].crossed_per_day[d].persons as f64),
+                })
+                .collect();
+            let report = ModeReport {
+                wait_min: h(&|o| &o.modes[m].wait),
+                sojourn_min: h(&|o| &o.modes[m].sojourn),
+                queue_peak_units: estimate_of(outs, |o| o.modes[m].queue.peak),
+                queue_peak_km: estimate_of(outs, |o| o.modes[m].queue_km.peak),
+                queue_peak_at_h: estimate_of(outs, |o| o.modes[m].queue.peak_at_h),
+                queue_mean_units: estimate_of(outs, |o| o.modes[m].queue.mean),
+                queue_mean_km: estimate_of(outs, |o| o.modes[m].queue_km.mean),
+                arrived_units: estimate_of(outs, |o| o.modes[m].arrived.units as f64),
+                arrived_persons: estimate_of(outs, |o| o.modes[m].arrived.persons as f64),
+                crossed_units: estimate_of(outs, |o| o.modes[m].crossed.units as f64),
+                crossed_persons: estimate_of(outs, |o| o.modes[m].crossed.persons as f64),
+                in_system_units: estimate_of(outs, |o| o.modes[m].in_system.units as f64),
+                stages: Named(stages),
+                crossed_per_day,
+            };
+            (mode.name.clone(), report)
+        })
+        .collect();
+    let stages = sc
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(s, st)| {
+            let groups = st
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    (
+                        sc.groups[g.0].name.clone(),
+                        estimate_of(outs, |o| o.stages[s].group_utilisation[i]),
+                    )
+                })
+                .collect();
+            (
+                st.name.clone(),
+                StageReport {
+                    utilisation: estimate_of(outs, |o| o.stages[s].utilisation),
+                    groups: Named(groups),
+                },
+            )
+        })
+        .collect();
+    let observations = sc
+        .observations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let simulated = estimate_of(outs, |r| r.observations[i]);
+            ObservationReport {
+                metric: o.metric.name().to_string(),
+                mode: o.mode.map(|m| sc.modes[m.0].name.clone()),
+                at: cal.datetime(o.at).to_string(),
+                until: o.until.map(|u| cal.datetime(u).to_string()),
+                at_h: o.at.as_h(),
+                observed: o.value,
+                tolerance: o.tolerance,
+                within: (simulated.mean - o.value).abs() <= o.tolerance,
+                simulated,
+                source: o.source.clone(),
+                label: o.label.clone(),
+            }
+        })
+        .collect();
+    let events = sc
+        .events
+        .iter()
+        .map(|e| EventReport {
+            at: cal.datetime(e.at).to_string(),
+            at_h: e.at.as_h(),
+            label: e.label.clone(),
+        })
+        .collect();
+    Report {
+        borderq_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: sc.name.clone(),
+        seed: sc.seed,
+        replications: outs.len() as u32,
+        start: cal.start().to_string(),
+        horizon_h: sc.horizon.as_h(),
+        warmup_h: sc.warmup.as_h(),
+        modes: Named(modes),
+        stages: Named(stages),
+        road: RoadReport {
+            queue_peak_km: estimate_of(outs, |o| o.road_km.peak),
+            queue_peak_at_h: estimate_of(outs, |o| o.road_km.peak_at_h),
+            queue_mean_km: estimate_of(outs, |o| o.road_km.mean),
+        },
+        observations,
+        events,
+        series: aggregate_series(sc, outs),
+        cohorts: aggregate_cohorts(sc, outs),
+    }
+}
+
+fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
+    let layout = SeriesLayout::new(sc);
+    let rows = outs.iter().map(|o| o.series.rows()).min().unwrap_or(0);
+    let band = |name: String, col: usize| {
+        let mut b = Band {
+            name,
+            ..Band::default()
+        };
+        let mut values = Vec::with_capacity(outs.len());
+        for r in 0..rows {
+            values.clear();
+            values.extend(outs.iter().map(|o| o.series.row(r)[col]));
+            b.mean
+                .push(values.iter().sum::<f64>() / values.len() as f64);
+            values.sort_by(f64::total_cmp);
+            b.p5.push(nearest_rank(&values, 0.05));
+            b.p95.push(nearest_rank(&values, 0.95));
+        }
+        b
+    };
+    let times: Vec<SimTime> = (0..rows)
+        .map(|r| SimTime(sc.sample_interval.0 * r as u64))
+        .collect();
+    SeriesReport {
+        times_h: times.iter().map(|t| t.as_h()).collect(),
+        datetimes: times
+            .iter()
+            .map(|&t| sc.calendar.datetime(t).to_string())
+            .collect(),
+        modes: sc
+            .modes
+            .iter()
+            .enumerate()
+            .map(|(m, mode)| {
+                let n = &mode.name;
+                [
+                    band(
+                        format!("{n}_queue_units"),
+                        layout.mode(m, ModeColumn::QueueUnits),
+                    ),
+                    band(format!("{n}_queue_km"), layout.mode(m, ModeColumn::QueueKm)),
+                    band(
+                        format!("{n}_crossed_units"),
+                        layout.mode(m, ModeColumn::CrossedUnits),
+                    ),
+                    band(
+                        format!("{n}_crossed_persons"),
+                        layout.mode(m, ModeColumn::CrossedPersons),
+                    ),
+                ]
+            })
+            .collect(),
+        road_km: band("road_queue_km".to_string(), layout.road_km()),
+        utilisation: sc
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(s, st)| {
+                band(
+                    format!("{}_utilisation", st.name),
+                    layout.stage_utilisation(s),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Nearest-rank quantile of sorted values.
+fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
+    sorted[rank - 1]
+}
+
+fn aggregate_cohorts(sc: &Scenario, outs: &[Outcome]) -> Vec<CohortReport> {
+    let width = cohort_width(sc);
+    let mut out = Vec::new();
+    for (m, mode) in sc.modes.iter().enumerate() {
+        let n = outs
+            .iter()
+            .map(|o| o.modes[m].cohorts.len())
+            .max()
+            .unwrap_or(0);
+        let empty = Histogram::new();
+        for c in 0..n {
+            let per_rep: Vec<&Histogram> = outs
+                .iter()
+                .map(|o| o.modes[m].cohorts.get(c).unwrap_or(&empty))
+                .collect();
+            if per_rep.iter().all(|h| h.count() == 0) {
+                continue;
+            }
+            let start = SimTime(width.0 * c as u64);
+            out.push(CohortReport {
+                mode: mode.name.clone(),
+                start: sc.calendar.datetime(start).to_string(),
+                start_h: start.as_h(),
+                days: width.as_days(),
+                wait: DurationSummary::new(&per_rep),
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,10 @@
+//! Streaming statistics with bounded memory: duration histograms, time-weighted
+//! levels, and confidence intervals across replications.
+
+pub mod histogram;
+pub mod interval;
+pub mod level;
+
+pub use histogram::Histogram;
+pub use interval::{t_quantile, Estimate};
+pub use level::{Level, LevelSummary};
