@@ -166,9 +166,9 @@ impl<'s> Replication<'s> {
             .map(|g| {
                 let mut slot_of = vec![u32::MAX; n_modes];
                 let mut slot_mode = Vec::new();
-                for m in 0..n_modes {
+                for (m, slot) in slot_of.iter_mut().enumerate() {
                     if g.serves(ModeId(m)) {
-                        slot_of[m] = slot_mode.len() as u32;
+                        *slot = slot_mode.len() as u32;
                         slot_mode.push(m as u32);
                     }
                 }

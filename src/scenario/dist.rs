@@ -269,7 +269,7 @@ impl People {
             return Some(People::Fixed(n as u32));
         }
         let mut t = TableReader::new(node, path, problems)?;
-        let whole = |v: f64| v >= 1.0 && v <= 1000.0 && v.fract() == 0.0;
+        let whole = |v: f64| (1.0..=1000.0).contains(&v) && v.fract() == 0.0;
         let values = read_list(
             &mut t,
             "values",

@@ -66,7 +66,12 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
 
     let road_rows = match t.node("road") {
         Some(n) => TableReader::new(n, "road", &mut p).and_then(|mut r| {
-            let rows = r.opt_f64_where("rows", |v| v >= 1.0 && v <= 100.0, "1 to 100 rows", &mut p);
+            let rows = r.opt_f64_where(
+                "rows",
+                |v| (1.0..=100.0).contains(&v),
+                "1 to 100 rows",
+                &mut p,
+            );
             r.finish(&mut p);
             rows
         }),

@@ -1,0 +1,327 @@
+//! The binary as users run it: determinism across thread counts, every shipped
+//! scenario, and clear errors (exit code 2, nothing written) for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn borderq(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_borderq"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("borderq-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn outputs_are_byte_identical_at_one_and_two_threads() {
+    let (a, b) = (scratch("t1"), scratch("t2"));
+    for (dir, threads) in [(&a, "1"), (&b, "2")] {
+        let out = borderq(&[
+            "run",
+            "scenarios/verkhny-lars-2022.toml",
+            "-r",
+            "6",
+            "--threads",
+            threads,
+            "-q",
+            "-o",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for f in [
+        "summary.json",
+        "timeseries.csv",
+        "waits.csv",
+        "observations.csv",
+    ] {
+        assert!(
+            read(&a.join(f)) == read(&b.join(f)),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+    // A different seed must change the results (the comparison above is not vacuous).
+    let c = scratch("seed");
+    let out = borderq(&[
+        "run",
+        "scenarios/verkhny-lars-2022.toml",
+        "-r",
+        "6",
+        "--seed",
+        "5",
+        "-q",
+        "-o",
+        c.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(read(&a.join("summary.json")) != read(&c.join("summary.json")));
+}
+
+#[test]
+fn every_shipped_scenario_loads_and_runs() {
+    let mut n = 0;
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        n += 1;
+        let dir = scratch(&format!("scn{n}"));
+        let out = borderq(&[
+            "run",
+            path.to_str().unwrap(),
+            "-r",
+            "2",
+            "--set",
+            "horizon_days=0.5",
+            "-q",
+            "-o",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_slice(&read(&dir.join("summary.json"))).unwrap();
+        assert_eq!(summary["replications"], 2);
+        let check = borderq(&["check", path.to_str().unwrap()]);
+        assert!(check.status.success(), "check {}", path.display());
+    }
+    assert!(n >= 3, "only {n} scenarios found");
+}
+
+#[test]
+fn summary_json_has_the_documented_fields() {
+    let dir = scratch("fields");
+    let out = borderq(&[
+        "run",
+        "scenarios/border-r2.toml",
+        "-r",
+        "3",
+        "-q",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_slice(&read(&dir.join("summary.json"))).unwrap();
+    for key in [
+        "scenario",
+        "seed",
+        "replications",
+        "borderq_version",
+        "observations",
+        "stages",
+    ] {
+        assert!(!s[key].is_null(), "missing {key}");
+    }
+    let car = &s["modes"]["car"];
+    for obj in ["wait_min", "sojourn_min"] {
+        for k in ["mean", "ci95", "p50", "p90", "p95", "p99", "max"] {
+            assert!(
+                car[obj][k].is_number() || car[obj][k].is_array(),
+                "{obj}.{k}"
+            );
+        }
+    }
+    for k in [
+        "queue_peak_units",
+        "queue_peak_km",
+        "crossed_units",
+        "crossed_persons",
+    ] {
+        assert!(
+            car[k]["mean"].is_number() && car[k]["ci95"].is_array(),
+            "{k}"
+        );
+    }
+    assert!(s["stages"]["exit"]["utilisation"]["mean"].as_f64().unwrap() > 0.5);
+    let header = String::from_utf8(read(&dir.join("timeseries.csv"))).unwrap();
+    assert!(header.starts_with("time_h,datetime,car_queue_units_mean,car_queue_units_p5,car_queue_units_p95,car_queue_km_mean"));
+}
+
+#[test]
+fn the_jam_on_27_september_is_15_km_give_or_take_3() {
+    let dir = scratch("lars");
+    let out = borderq(&[
+        "run",
+        "scenarios/verkhny-lars-2022.toml",
+        "-q",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_slice(&read(&dir.join("summary.json"))).unwrap();
+    let jam = s["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["metric"] == "queue_km" && o["at"] == "2022-09-27T12:00")
+        .expect("the 27 Sep observation");
+    let km = jam["simulated"]["mean"].as_f64().unwrap();
+    assert!((km - 15.0).abs() <= 3.0, "27 Sep jam {km} km");
+}
+
+/// Runs a bad scenario; expects exit 2, every message on stderr, no output folder.
+fn rejects(name: &str, text: &str, extra: &[&str], expected: &[&str]) {
+    let dir = scratch(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, text).unwrap();
+    let outdir = dir.join("out");
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "-o",
+        outdir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = borderq(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+    assert!(
+        !outdir.exists(),
+        "{name}: output written for a bad scenario"
+    );
+    for e in expected {
+        assert!(stderr.contains(e), "{name}: expected `{e}` in:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+}
+
+const GOOD: &str = r#"name = "ok"
+horizon_h = 10
+[modes.car]
+space_m = 7.5
+[arrivals.car]
+rate_per_h = 60
+[[stages]]
+name = "exit"
+[[stages.booths]]
+name = "cars"
+modes = ["car"]
+count = 2
+service = { dist = "exponential", mean_min = 1.5 }
+"#;
+
+#[test]
+fn bad_scenarios_get_located_messages_and_exit_2() {
+    rejects(
+        "unknown",
+        &GOOD.replace("space_m = 7.5", "space_m = 7.5\ncolour = \"red\""),
+        &[],
+        &["bad.toml:5:1: modes.car.colour: unknown key `colour` (allowed here: kind, people, space_m)"],
+    );
+    rejects(
+        "type",
+        &GOOD.replace("count = 2", "count = \"two\""),
+        &[],
+        &["bad.toml:12:9: stages.exit.booths.cars.count: expected an integer from 0 to 100000, found a string"],
+    );
+    rejects(
+        "zero-rate",
+        &GOOD.replace("rate_per_h = 60", "rate_per_h = 0"),
+        &[],
+        &["bad.toml:6:14: arrivals.car.rate_per_h: 0 is not allowed (allowed: a rate above 0)"],
+    );
+    rejects(
+        "nan",
+        &GOOD.replace("mean_min = 1.5", "mean_min = nan"),
+        &[],
+        &["stages.exit.booths.cars.service.mean_min: NaN is not allowed (allowed: a finite number)"],
+    );
+    rejects(
+        "inf",
+        &GOOD.replace("space_m = 7.5", "space_m = inf"),
+        &[],
+        &["bad.toml:4:11: modes.car.space_m: inf is not allowed (allowed: a finite number)"],
+    );
+    rejects(
+        "unserved",
+        &GOOD.replace("[arrivals.car]", "[modes.bus]\n[arrivals.car]"),
+        &[],
+        &["modes.bus: no booth group serves mode `bus`"],
+    );
+    rejects(
+        "no-booths",
+        &GOOD.replace("count = 2", "count = 0"),
+        &[],
+        &["stages.exit: no booth of this stage is ever open"],
+    );
+    rejects(
+        "profile-order",
+        &GOOD.replace(
+            "rate_per_h = 60",
+            "profile = [{ at_h = 0, rate_per_h = 60 }, { at_h = 5, rate_per_h = 10 }, { at_h = 2, rate_per_h = 30 }]",
+        ),
+        &[],
+        &["arrivals.car.profile[2]: out of order"],
+    );
+    rejects(
+        "set-path",
+        GOOD,
+        &["--set", "stages.entry.booths.cars.count=3"],
+        &["(--set stages.entry.booths.cars.count=3): stages.entry: `stages` has no element named `entry` (names: exit"],
+    );
+    rejects(
+        "syntax",
+        "name = \n",
+        &[],
+        &["bad.toml:1:8: this is not valid TOML"],
+    );
+    // Several problems are all reported at once.
+    rejects(
+        "many",
+        &GOOD
+            .replace("count = 2", "count = -1")
+            .replace("mean_min = 1.5", "mean_min = -3"),
+        &[],
+        &[
+            "count: -1 is out of range",
+            "mean_min: -3 is not allowed",
+            "2 problems in the scenario",
+        ],
+    );
+}
+
+#[test]
+fn set_overrides_by_name_change_the_run() {
+    let dir = scratch("set");
+    let out = borderq(&[
+        "run",
+        "scenarios/border-r2.toml",
+        "-r",
+        "2",
+        "-q",
+        "--set",
+        "stages.exit.booths.cars.count=6",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&read(&dir.join("summary.json"))).unwrap();
+    // Six booths instead of four: stage-1 car utilisation falls from 0.9 to 0.6.
+    let u = s["stages"]["exit"]["groups"]["cars"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!((u - 0.6).abs() < 0.03, "utilisation {u}");
+}

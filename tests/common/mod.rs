@@ -1,0 +1,65 @@
+//! Closed forms of queueing theory and small scenario builders for the tests.
+#![allow(dead_code)]
+
+use borderq::engine::Outcome;
+use borderq::Scenario;
+
+/// Erlang C: the mean wait in queue (minutes) of an M/M/c queue with arrival
+/// rate `lambda` and service rate `mu` per server (per minute).
+pub fn erlang_c_wq(c: u32, lambda: f64, mu: f64) -> f64 {
+    let a = lambda / mu;
+    let rho = a / f64::from(c);
+    assert!(rho < 1.0);
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        if k > 0 {
+            term *= a / f64::from(k);
+        }
+        sum += term;
+    }
+    let top = term * a / f64::from(c) / (1.0 - rho);
+    let p_wait = top / (sum + top);
+    p_wait / (f64::from(c) * mu - lambda)
+}
+
+/// Pollaczek–Khinchine: mean wait in queue of an M/G/1 queue with service mean
+/// `s` and squared coefficient of variation `scv`.
+pub fn pk_wq(lambda: f64, s: f64, scv: f64) -> f64 {
+    let rho = lambda * s;
+    assert!(rho < 1.0);
+    lambda * s * s * (1.0 + scv) / (2.0 * (1.0 - rho))
+}
+
+/// A one-mode scenario with stages in series, each `(booths, service table)`.
+pub fn series_scenario(
+    rate_per_min: f64,
+    stages: &[(u32, &str)],
+    horizon_min: f64,
+    warmup_h: f64,
+    seed: u64,
+) -> Scenario {
+    let mut text = format!(
+        "name = \"test\"\nhorizon_min = {horizon_min}\nwarmup_h = {warmup_h}\nseed = {seed}\n\
+         sample_interval_min = {}\n\
+         [modes.customer]\nkind = \"foot\"\n[arrivals.customer]\nrate_per_min = {rate_per_min}\n",
+        horizon_min / 10.0
+    );
+    for (i, (booths, service)) in stages.iter().enumerate() {
+        text.push_str(&format!(
+            "[[stages]]\nname = \"s{i}\"\n[[stages.booths]]\nname = \"g\"\nmodes = [\"customer\"]\n\
+             count = {booths}\nservice = {service}\n"
+        ));
+    }
+    Scenario::from_toml(&text, &[]).unwrap_or_else(|e| panic!("{e:?}\n{text}"))
+}
+
+/// Mean wait of each replication, in minutes (mode 0, all stages).
+pub fn rep_means(outs: &[Outcome]) -> Vec<f64> {
+    outs.iter().map(|o| o.modes[0].wait.mean_min()).collect()
+}
+
+/// Runs `n` replications on all cores.
+pub fn run(sc: &Scenario, n: u32) -> Vec<Outcome> {
+    borderq::experiment::run_replications(sc, n, 0, &|_| {}).expect("a thread pool")
+}
