@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate a scenario: print a summary and write summary.json,
-    /// timeseries.csv, waits.csv and observations.csv.
+    /// timeseries.csv, waits.csv, observations.csv and charts (PNG and SVG).
     Run(RunArgs),
     /// Validate a scenario and print its capacity against demand per stage and
     /// period (the fluid approximation), without simulating.
@@ -80,6 +80,11 @@ pub struct RunArgs {
     /// Print nothing but errors (no progress, no summary).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Do not draw the charts (queue-km, queue-units, wait-by-arrival,
+    /// wait-distribution, crossings-per-day, utilisation; PNG and SVG).
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// `borderq check`.

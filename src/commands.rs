@@ -85,7 +85,17 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let wall = started.elapsed().as_secs_f64();
 
     let report = aggregate(&sc, &outs);
-    let written = output::write_report(&report, &dir).map_err(|e| Failure::other(e.to_string()))?;
+    let mut written =
+        output::write_report(&report, &dir).map_err(|e| Failure::other(e.to_string()))?;
+    if !args.no_charts {
+        let charts = output::charts::write_charts(&report, &dir)
+            .map_err(|e| Failure::other(e.to_string()))?;
+        written.extend(
+            charts
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "png")),
+        );
+    }
     let events: u64 = outs.iter().map(|o| o.events).sum();
     let customers: u64 = outs
         .iter()
@@ -120,7 +130,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             )
             .unwrap();
         }
-        println!("\nwrote{files} run.json to {}", dir.display());
+        println!(
+            "\nwrote{files} run.json (and SVG charts) to {}",
+            dir.display()
+        );
         eprintln!(
             "{reps} replications, {events} events in {wall:.2} s ({:.2e} events/s)",
             events as f64 / wall

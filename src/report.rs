@@ -151,6 +151,8 @@ pub struct ObservationReport {
     pub until: Option<String>,
     /// When, in hours from the start.
     pub at_h: f64,
+    /// End of the period in hours from the start, for counts.
+    pub until_h: Option<f64>,
     /// The reported value.
     pub observed: f64,
     /// The agreed half-width.
@@ -220,6 +222,15 @@ pub struct Report {
     /// Waits by arrival cohort (written to `waits.csv`).
     #[serde(skip)]
     pub cohorts: Vec<CohortReport>,
+    /// Per mode, the distribution of waits of all replications: `(minutes, share at or below)`.
+    #[serde(skip)]
+    pub wait_cdf: Vec<(String, Vec<(f64, f64)>)>,
+    /// The scenario's calendar, for dates on charts.
+    #[serde(skip)]
+    pub calendar: crate::time::Calendar,
+    /// How many modes are vehicles (on the road).
+    #[serde(skip)]
+    pub vehicle_modes: usize,
 }
 
 /// One time-series column across replications.
@@ -370,6 +381,7 @@ pub fn aggregate(sc: &Scenario, outs: &[Outcome]) -> Report {
                 at: cal.datetime(o.at).to_string(),
                 until: o.until.map(|u| cal.datetime(u).to_string()),
                 at_h: o.at.as_h(),
+                until_h: o.until.map(SimTime::as_h),
                 observed: o.value,
                 tolerance: o.tolerance,
                 within: (simulated.mean - o.value).abs() <= o.tolerance,
@@ -406,6 +418,24 @@ pub fn aggregate(sc: &Scenario, outs: &[Outcome]) -> Report {
         observations,
         events,
         series: aggregate_series(sc, outs),
+        wait_cdf: sc
+            .modes
+            .iter()
+            .enumerate()
+            .map(|(m, mode)| {
+                let mut all = Histogram::new();
+                for o in outs {
+                    all.merge(&o.modes[m].wait);
+                }
+                (mode.name.clone(), all.cdf())
+            })
+            .collect(),
+        calendar: sc.calendar,
+        vehicle_modes: sc
+            .modes
+            .iter()
+            .filter(|m| m.kind == crate::scenario::ModeKind::Vehicle)
+            .count(),
         cohorts: aggregate_cohorts(sc, outs),
     }
 }

@@ -1,5 +1,6 @@
 //! Outputs: plain report data to files (CSV, JSON) and charts, each written atomically.
 
+pub mod charts;
 pub mod files;
 pub mod tables;
 

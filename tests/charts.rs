@@ -1,0 +1,115 @@
+//! Charts render from plain report data: the SVG text carries titles, axis
+//! labels, series names, observation and event labels; PNGs decode to the
+//! stated size and are not blank; the same run gives the same bytes.
+
+use borderq::output::charts::{Chart, SIZE};
+use borderq::report::{aggregate, Report};
+use borderq::Scenario;
+
+fn lars_report() -> Report {
+    let sc = Scenario::load("scenarios/verkhny-lars-2022.toml".as_ref(), &[]).unwrap();
+    let outs = borderq::experiment::run_replications(&sc, 4, 0, &|_| {}).unwrap();
+    aggregate(&sc, &outs)
+}
+
+#[test]
+fn svg_charts_carry_their_words() {
+    let r = lars_report();
+    let expect: [(Chart, &[&str]); 6] = [
+        (
+            Chart::QueueKm,
+            &[
+                "queue on the approach in km",
+                "queue length (km)",
+                "date",
+                "car (mean, 5–95% band)",
+                "15 km (Yandex Maps)",
+                "walking allowed",
+                "cars barred from the region",
+                "21 Sep",
+            ],
+        ),
+        (
+            Chart::QueueUnits,
+            &["units waiting", "1,715 cars (customs)", "two rows of cars"],
+        ),
+        (
+            Chart::WaitByArrival,
+            &[
+                "wait by time of joining the queue",
+                "wait (h)",
+                "car: mean",
+                "car: 95th percentile",
+            ],
+        ),
+        (
+            Chart::WaitDistribution,
+            &[
+                "distribution of waits",
+                "wait (minutes, log scale)",
+                "pedestrian",
+            ],
+        ),
+        (
+            Chart::CrossingsPerDay,
+            &["people crossed per day", "10,808 into Georgia", "bicycle"],
+        ),
+        (
+            Chart::Utilisation,
+            &[
+                "booth utilisation",
+                "ru-exit",
+                "ge-entry",
+                "busy booths / open booths",
+            ],
+        ),
+    ];
+    for (chart, words) in expect {
+        let svg = chart.svg(&r, SIZE).unwrap();
+        for w in words {
+            assert!(svg.contains(w), "{:?}: `{w}` missing", chart);
+        }
+        assert_eq!(
+            svg,
+            chart.svg(&r, SIZE).unwrap(),
+            "{chart:?} is not deterministic"
+        );
+    }
+}
+
+#[test]
+fn pngs_decode_to_the_stated_size_and_are_not_blank() {
+    let r = lars_report();
+    for chart in Chart::ALL {
+        let png = chart.png(&r, SIZE).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), SIZE, "{chart:?}");
+        // The middle of the plot area must hold more than one colour.
+        let mut colours = std::collections::BTreeSet::new();
+        for y in (200..600).step_by(7) {
+            for x in (200..1100).step_by(7) {
+                colours.insert(img.get_pixel(x, y).0);
+            }
+        }
+        assert!(
+            colours.len() > 2,
+            "{chart:?} looks blank: {} colours",
+            colours.len()
+        );
+    }
+}
+
+#[test]
+fn a_scenario_without_events_or_observations_still_charts() {
+    let sc = Scenario::load(
+        "scenarios/border-r2.toml".as_ref(),
+        &["horizon_days=1".into(), "sample_interval_min=30".into()],
+    )
+    .unwrap();
+    let outs = borderq::experiment::run_replications(&sc, 2, 1, &|_| {}).unwrap();
+    let r = aggregate(&sc, &outs);
+    for chart in Chart::ALL {
+        let svg = chart.svg(&r, SIZE).unwrap();
+        assert!(svg.contains("R2"), "{chart:?}");
+    }
+}
