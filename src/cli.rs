@@ -36,6 +36,22 @@ pub enum Command {
     /// Validate a scenario and print its capacity against demand per stage and
     /// period (the fluid approximation), without simulating.
     Check(CheckArgs),
+    /// Time the fixed reference workloads (R1 M/M/10, R2 border at 7 and 700
+    /// days, Verkhny Lars with 20 replications at 1 and all threads): events/s,
+    /// customers/s, peak memory, and the correctness figure beside each.
+    Bench(BenchArgs),
+}
+
+/// `borderq bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Workloads about ten times smaller (for a quick look).
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Print JSON (one object per workload) instead of a table, for tracking over time.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options shared by commands that load a scenario.

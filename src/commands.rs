@@ -13,7 +13,7 @@ use borderq::report::aggregate;
 use borderq::scenario::Scenario;
 use borderq::time::SimTime;
 
-use crate::cli::{CheckArgs, RunArgs, ScenarioArgs};
+use crate::cli::{BenchArgs, CheckArgs, RunArgs, ScenarioArgs};
 
 /// A failure with its exit code: 2 for bad input, 1 for anything else.
 pub struct Failure {
@@ -254,6 +254,38 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
             cal.datetime(t)
         ),
         None => println!("It never reaches {} km within the horizon.", args.length_km),
+    }
+    Ok(())
+}
+
+/// `borderq bench`.
+pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
+    let mut rows = Vec::new();
+    if !args.json {
+        println!(
+            "{:<44} {:>11} {:>11} {:>8} {:>10} {:>11} {:>9}  check",
+            "workload", "customers", "events", "wall s", "events/s", "customers/s", "peak MiB"
+        );
+    }
+    for w in borderq::bench::workloads(args.quick) {
+        let r = borderq::bench::run(&w);
+        if !args.json {
+            println!(
+                "{:<44} {:>11} {:>11} {:>8.3} {:>10.3e} {:>11.3e} {:>9}  {}",
+                r.workload,
+                r.customers,
+                r.events,
+                r.wall_s,
+                r.events_per_s,
+                r.customers_per_s,
+                r.peak_rss_mib.map_or_else(|| "-".to_string(), |m| format!("{m:.1}")),
+                r.check
+            );
+        }
+        rows.push(r);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialise"));
     }
     Ok(())
 }

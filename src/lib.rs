@@ -7,6 +7,7 @@
 //! files and charts. The library never prints.
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod capacity;
 pub mod engine;
 pub mod scenario;

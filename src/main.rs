@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Run(args) => commands::run(args),
         cli::Command::Check(args) => commands::check(args),
+        cli::Command::Bench(args) => commands::bench(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

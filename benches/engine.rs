@@ -1,0 +1,77 @@
+//! Criterion benches: the event calendar, one replication of R1, R2 and
+//! Verkhny Lars, and replication scaling from 1 to 2 threads.
+
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+
+use borderq::engine::{run_replication, Calendar};
+use borderq::experiment::run_replications;
+use borderq::time::SimTime;
+use borderq::Scenario;
+
+fn load(path: &str, overrides: &[&str]) -> Scenario {
+    let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    Scenario::load(path.as_ref(), &o).expect("a shipped scenario")
+}
+
+fn calendar(c: &mut Criterion) {
+    let mut g = c.benchmark_group("calendar hold (pop one, push one)");
+    for pending in [16usize, 1024, 65_536] {
+        g.throughput(Throughput::Elements(1000));
+        g.bench_with_input(BenchmarkId::from_parameter(pending), &pending, |b, &n| {
+            b.iter_batched_ref(
+                || {
+                    let mut cal = Calendar::new();
+                    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+                    for i in 0..n {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        cal.schedule(SimTime(x % 1_000_000), i as u32);
+                    }
+                    (cal, x)
+                },
+                |(cal, x)| {
+                    for _ in 0..1000 {
+                        let (t, e) = cal.pop().expect("pending");
+                        *x ^= *x << 13;
+                        *x ^= *x >> 7;
+                        *x ^= *x << 17;
+                        cal.schedule(SimTime(t.0 + *x % 1_000_000), e);
+                    }
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn replications(c: &mut Criterion) {
+    let mut g = c.benchmark_group("one replication");
+    g.sample_size(10);
+    let r1 = load("scenarios/mmc.toml", &["end_after_crossings=100000"]);
+    g.throughput(Throughput::Elements(100_000));
+    g.bench_function("R1 M/M/10, 100k customers", |b| b.iter(|| run_replication(&r1, 0)));
+    let r2 = load("scenarios/border-r2.toml", &["horizon_days=7"]);
+    g.throughput(Throughput::Elements(38_000));
+    g.bench_function("R2 border, 7 days", |b| b.iter(|| run_replication(&r2, 0)));
+    let lars = load("scenarios/verkhny-lars-2022.toml", &[]);
+    g.throughput(Throughput::Elements(27_800));
+    g.bench_function("Verkhny Lars 2022", |b| b.iter(|| run_replication(&lars, 0)));
+    g.finish();
+}
+
+fn scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("Verkhny Lars, 8 replications");
+    g.sample_size(10);
+    let lars = load("scenarios/verkhny-lars-2022.toml", &[]);
+    for threads in [1usize, 2] {
+        g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, &t| {
+            b.iter(|| run_replications(&lars, 8, t, &|_| {}).expect("a pool"))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, calendar, replications, scaling);
+criterion_main!(benches);

@@ -1,0 +1,133 @@
+//! The fixed reference workloads of `borderq bench`: the same scenario files a
+//! user runs (embedded, so the command works from any folder), timed whole,
+//! with the correctness figure beside each speed.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::experiment::run_replications;
+use crate::report::aggregate;
+use crate::Scenario;
+
+const MMC: &str = include_str!("../scenarios/mmc.toml");
+const BORDER_R2: &str = include_str!("../scenarios/border-r2.toml");
+const LARS: &str = include_str!("../scenarios/verkhny-lars-2022.toml");
+
+/// Erlang C mean wait of R1 (M/M/10, λ = 9/min, mean service 1 min).
+pub const R1_WQ_MIN: f64 = 0.668_732;
+/// R2 steady-state references: bicycle M/M/1, pedestrian M/M/3, car total (approximate).
+pub const R2_WQ_MIN: [(&str, f64); 3] = [("bicycle", 0.2526), ("pedestrian", 1.1355), ("car", 2.26)];
+
+/// One workload: a scenario, overrides, replications and threads.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Name in the table.
+    pub name: String,
+    text: &'static str,
+    overrides: Vec<String>,
+    replications: u32,
+    threads: usize,
+}
+
+/// One row of the bench table.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchRow {
+    /// Workload name.
+    pub workload: String,
+    /// Replications run.
+    pub replications: u32,
+    /// Worker threads (0 = all cores).
+    pub threads: usize,
+    /// Units that arrived, all replications.
+    pub customers: u64,
+    /// Events handled.
+    pub events: u64,
+    /// Wall-clock seconds, simulation and aggregation.
+    pub wall_s: f64,
+    /// Events per second of wall time.
+    pub events_per_s: f64,
+    /// Customers per second of wall time.
+    pub customers_per_s: f64,
+    /// Peak resident memory during the workload, MiB (Linux; `null` elsewhere).
+    pub peak_rss_mib: Option<f64>,
+    /// The correctness figure beside the speed.
+    pub check: String,
+}
+
+/// The workloads; `quick` scales them down about tenfold.
+pub fn workloads(quick: bool) -> Vec<Workload> {
+    let w = |name: &str, text, overrides: &[&str], replications, threads| Workload {
+        name: name.to_string(),
+        text,
+        overrides: overrides.iter().map(|s| s.to_string()).collect(),
+        replications,
+        threads,
+    };
+    let (r1_n, long_days, long_name) = if quick {
+        ("end_after_crossings=100000", "horizon_days=70", "R2 border, 70 days")
+    } else {
+        ("end_after_crossings=1000000", "horizon_days=700", "R2 border, 700 days")
+    };
+    vec![
+        w("R1 M/M/10 (1 replication)", MMC, &[r1_n], 1, 1),
+        w("R2 border, 7 days", BORDER_R2, &["horizon_days=7"], 1, 1),
+        w(long_name, BORDER_R2, &[long_days], 1, 1),
+        w("Verkhny Lars, 20 replications, 1 thread", LARS, &[], if quick { 4 } else { 20 }, 1),
+        w("Verkhny Lars, 20 replications, all threads", LARS, &[], if quick { 4 } else { 20 }, 0),
+    ]
+}
+
+/// Runs one workload.
+pub fn run(w: &Workload) -> BenchRow {
+    let sc = Scenario::from_toml(w.text, &w.overrides).expect("the embedded scenarios are valid");
+    reset_peak_rss();
+    let started = Instant::now();
+    let outs = run_replications(&sc, w.replications, w.threads, &|_| {}).expect("a thread pool");
+    let report = aggregate(&sc, &outs);
+    let wall_s = started.elapsed().as_secs_f64();
+    let customers: u64 = outs.iter().flat_map(|o| &o.modes).map(|m| m.arrived.units).sum();
+    let events: u64 = outs.iter().map(|o| o.events).sum();
+    let check = if w.text == MMC {
+        let wq = report.modes.0[0].1.wait_min.mean;
+        format!("Wq {wq:.4} min vs Erlang C {R1_WQ_MIN} ({:+.1}%)", (wq / R1_WQ_MIN - 1.0) * 100.0)
+    } else if w.text == BORDER_R2 {
+        R2_WQ_MIN
+            .iter()
+            .map(|(mode, r)| {
+                let wq = report.modes.get(mode).map_or(f64::NAN, |m| m.wait_min.mean);
+                format!("{mode} {wq:.3}/{r}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        let within = report.observations.iter().filter(|o| o.within).count();
+        format!("{within}/{} observations within tolerance", report.observations.len())
+    };
+    BenchRow {
+        workload: w.name.clone(),
+        replications: w.replications,
+        threads: if w.threads == 0 { rayon::current_num_threads() } else { w.threads },
+        customers,
+        events,
+        wall_s,
+        events_per_s: events as f64 / wall_s,
+        customers_per_s: customers as f64 / wall_s,
+        peak_rss_mib: peak_rss_mib(),
+        check,
+    }
+}
+
+/// Resets the kernel's peak-RSS mark for this process (Linux), so each workload
+/// reports its own peak.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory since the last reset, MiB (Linux `VmHWM`).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
