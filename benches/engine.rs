@@ -51,13 +51,17 @@ fn replications(c: &mut Criterion) {
     g.sample_size(10);
     let r1 = load("scenarios/mmc.toml", &["end_after_crossings=100000"]);
     g.throughput(Throughput::Elements(100_000));
-    g.bench_function("R1 M/M/10, 100k customers", |b| b.iter(|| run_replication(&r1, 0)));
+    g.bench_function("R1 M/M/10, 100k customers", |b| {
+        b.iter(|| run_replication(&r1, 0))
+    });
     let r2 = load("scenarios/border-r2.toml", &["horizon_days=7"]);
     g.throughput(Throughput::Elements(38_000));
     g.bench_function("R2 border, 7 days", |b| b.iter(|| run_replication(&r2, 0)));
     let lars = load("scenarios/verkhny-lars-2022.toml", &[]);
     g.throughput(Throughput::Elements(27_800));
-    g.bench_function("Verkhny Lars 2022", |b| b.iter(|| run_replication(&lars, 0)));
+    g.bench_function("Verkhny Lars 2022", |b| {
+        b.iter(|| run_replication(&lars, 0))
+    });
     g.finish();
 }
 

@@ -17,7 +17,8 @@ const LARS: &str = include_str!("../scenarios/verkhny-lars-2022.toml");
 /// Erlang C mean wait of R1 (M/M/10, λ = 9/min, mean service 1 min).
 pub const R1_WQ_MIN: f64 = 0.668_732;
 /// R2 steady-state references: bicycle M/M/1, pedestrian M/M/3, car total (approximate).
-pub const R2_WQ_MIN: [(&str, f64); 3] = [("bicycle", 0.2526), ("pedestrian", 1.1355), ("car", 2.26)];
+pub const R2_WQ_MIN: [(&str, f64); 3] =
+    [("bicycle", 0.2526), ("pedestrian", 1.1355), ("car", 2.26)];
 
 /// One workload: a scenario, overrides, replications and threads.
 #[derive(Clone, Debug)]
@@ -65,16 +66,36 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
         threads,
     };
     let (r1_n, long_days, long_name) = if quick {
-        ("end_after_crossings=100000", "horizon_days=70", "R2 border, 70 days")
+        (
+            "end_after_crossings=100000",
+            "horizon_days=70",
+            "R2 border, 70 days",
+        )
     } else {
-        ("end_after_crossings=1000000", "horizon_days=700", "R2 border, 700 days")
+        (
+            "end_after_crossings=1000000",
+            "horizon_days=700",
+            "R2 border, 700 days",
+        )
     };
     vec![
         w("R1 M/M/10 (1 replication)", MMC, &[r1_n], 1, 1),
         w("R2 border, 7 days", BORDER_R2, &["horizon_days=7"], 1, 1),
         w(long_name, BORDER_R2, &[long_days], 1, 1),
-        w("Verkhny Lars, 20 replications, 1 thread", LARS, &[], if quick { 4 } else { 20 }, 1),
-        w("Verkhny Lars, 20 replications, all threads", LARS, &[], if quick { 4 } else { 20 }, 0),
+        w(
+            "Verkhny Lars, 20 replications, 1 thread",
+            LARS,
+            &[],
+            if quick { 4 } else { 20 },
+            1,
+        ),
+        w(
+            "Verkhny Lars, 20 replications, all threads",
+            LARS,
+            &[],
+            if quick { 4 } else { 20 },
+            0,
+        ),
     ]
 }
 
@@ -86,11 +107,18 @@ pub fn run(w: &Workload) -> BenchRow {
     let outs = run_replications(&sc, w.replications, w.threads, &|_| {}).expect("a thread pool");
     let report = aggregate(&sc, &outs);
     let wall_s = started.elapsed().as_secs_f64();
-    let customers: u64 = outs.iter().flat_map(|o| &o.modes).map(|m| m.arrived.units).sum();
+    let customers: u64 = outs
+        .iter()
+        .flat_map(|o| &o.modes)
+        .map(|m| m.arrived.units)
+        .sum();
     let events: u64 = outs.iter().map(|o| o.events).sum();
     let check = if w.text == MMC {
         let wq = report.modes.0[0].1.wait_min.mean;
-        format!("Wq {wq:.4} min vs Erlang C {R1_WQ_MIN} ({:+.1}%)", (wq / R1_WQ_MIN - 1.0) * 100.0)
+        format!(
+            "Wq {wq:.4} min vs Erlang C {R1_WQ_MIN} ({:+.1}%)",
+            (wq / R1_WQ_MIN - 1.0) * 100.0
+        )
     } else if w.text == BORDER_R2 {
         R2_WQ_MIN
             .iter()
@@ -102,12 +130,19 @@ pub fn run(w: &Workload) -> BenchRow {
             .join(", ")
     } else {
         let within = report.observations.iter().filter(|o| o.within).count();
-        format!("{within}/{} observations within tolerance", report.observations.len())
+        format!(
+            "{within}/{} observations within tolerance",
+            report.observations.len()
+        )
     };
     BenchRow {
         workload: w.name.clone(),
         replications: w.replications,
-        threads: if w.threads == 0 { rayon::current_num_threads() } else { w.threads },
+        threads: if w.threads == 0 {
+            rayon::current_num_threads()
+        } else {
+            w.threads
+        },
         customers,
         events,
         wall_s,

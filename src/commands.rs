@@ -278,14 +278,18 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
                 r.wall_s,
                 r.events_per_s,
                 r.customers_per_s,
-                r.peak_rss_mib.map_or_else(|| "-".to_string(), |m| format!("{m:.1}")),
+                r.peak_rss_mib
+                    .map_or_else(|| "-".to_string(), |m| format!("{m:.1}")),
                 r.check
             );
         }
         rows.push(r);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialise"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).expect("rows serialise")
+        );
     }
     Ok(())
 }

@@ -36,10 +36,12 @@ impl SimTime {
     /// The latest representable time; used as "never".
     pub const NEVER: SimTime = SimTime(u64::MAX);
 
-    /// From a number of minutes, rounded to the nearest microsecond.
+    /// From a number of minutes, rounded to the nearest microsecond (halves up).
     /// Negative or NaN inputs give zero; huge inputs saturate.
+    #[inline]
     pub fn from_min(min: f64) -> SimTime {
-        SimTime((min * US_PER_MIN as f64).round() as u64)
+        // `+ 0.5` and a saturating cast: `f64::round` is a library call on baseline x86-64.
+        SimTime((min * US_PER_MIN as f64 + 0.5) as u64)
     }
 
     /// From a number of hours.

@@ -70,9 +70,24 @@ impl<E> Calendar<E> {
     /// Schedules `event` at `at`.
     #[inline]
     pub fn schedule(&mut self, at: SimTime, event: E) {
+        let key = self.stamp(at);
+        self.heap.push(Pending { key, event });
+    }
+
+    /// A key for time `at` that orders after every key stamped before it at
+    /// the same time: for events kept outside the heap (the next arrival of
+    /// each mode) that must still pop in calendar order.
+    #[inline]
+    pub fn stamp(&mut self, at: SimTime) -> u128 {
         let key = (u128::from(at.0) << 64) | u128::from(self.seq);
         self.seq += 1;
-        self.heap.push(Pending { key, event });
+        key
+    }
+
+    /// The key of the earliest pending event, or `u128::MAX`.
+    #[inline]
+    pub fn next_key(&self) -> u128 {
+        self.heap.peek().map_or(u128::MAX, |p| p.key)
     }
 
     /// The time of the earliest pending event, or [`SimTime::NEVER`].

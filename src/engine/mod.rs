@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod outcome;
 mod replication;
 pub mod rng;
+pub mod road;
 
 pub use calendar::Calendar;
 pub use outcome::{

@@ -44,7 +44,8 @@ impl Count {
 /// One mode's results in one replication.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ModeOutcome {
-    /// Total wait over all stages of units that crossed (after the warm-up).
+    /// Total wait over all stages, recorded when a unit starts service at its
+    /// last stage (so its wait is complete), for units that arrived after the warm-up.
     pub wait: Histogram,
     /// Arrival to leaving the last stage, of units that crossed (after the warm-up).
     pub sojourn: Histogram,
@@ -64,7 +65,7 @@ pub struct ModeOutcome {
     pub in_system: Count,
     /// Crossings per calendar day of the replication.
     pub crossed_per_day: Vec<Count>,
-    /// Total wait of those who crossed, by arrival cohort (see [`cohort_width`]).
+    /// Total wait by arrival cohort (see [`cohort_width`]), recorded like `wait`.
     pub cohorts: Vec<Histogram>,
 }
 

@@ -13,15 +13,14 @@ use super::outcome::{
     cohort_width, Count, ModeColumn, ModeOutcome, Outcome, Series, SeriesLayout, StageOutcome,
 };
 use super::rng::{stream, Purpose, SplitMix64};
-use crate::scenario::{Action, Metric, ModeId, ModeKind, Scenario};
-use crate::stats::{Histogram, Level};
+use super::road::Road;
+use crate::scenario::{Action, Metric, ModeId, Scenario};
+use crate::stats::{Area, Histogram, Level};
 use crate::time::{SimTime, US_PER_DAY};
 
 /// What the calendar holds. Waiting units are in queues, not here.
 #[derive(Clone, Copy, Debug)]
 enum Event {
-    /// The next arrival of a mode.
-    Arrival(u32),
     /// A booth of a group finishes serving a unit.
     ServiceEnd { group: u32, unit: u32 },
 }
@@ -68,8 +67,8 @@ struct GroupState {
     queues: Vec<VecDeque<Waiting>>,
     factor: Vec<f64>,
     waiting: u32,
-    busy_level: Level,
-    open_level: Level,
+    busy_level: Area,
+    open_level: Area,
 }
 
 #[derive(Clone, Debug)]
@@ -108,17 +107,21 @@ pub struct Replication<'s> {
     service_rng: Vec<ChaCha8Rng>,
     behaviour_rng: Vec<ChaCha8Rng>,
     arrival_segment: Vec<usize>,
+    /// Per mode, `(end in µs, arrivals per µs)` of each piece of the rate profile.
+    arrival_segments: Vec<Vec<(u64, f64)>>,
     routes: Vec<Vec<Step>>,
 
     groups: Vec<GroupState>,
     stages: Vec<StageState>,
-    rows: f64,
 
     /// Units waiting per (mode, stage), index `mode * stages + stage`.
     queue: Vec<Level>,
-    approach_km: Vec<Level>,
-    road_km: Level,
-    waiting_all: Level,
+    road: Road,
+    /// Per mode, the calendar key of its next arrival (`u128::MAX`: none).
+    /// Arrivals stay out of the heap: one comparison instead of a push and a pop.
+    arrival_key: Vec<u128>,
+    /// The earliest of `arrival_key`, and its mode.
+    next_arrival: (u128, usize),
 
     modes_out: Vec<ModeOutcome>,
     in_system: Vec<Count>,
@@ -172,7 +175,7 @@ impl<'s> Replication<'s> {
                         slot_mode.push(m as u32);
                     }
                 }
-                let mut open_level = Level::new(warmup);
+                let mut open_level = Area::new(warmup);
                 open_level.set(SimTime::ZERO, f64::from(g.count));
                 GroupState {
                     stage: g.stage.0,
@@ -183,7 +186,7 @@ impl<'s> Replication<'s> {
                     slot_of,
                     slot_mode,
                     waiting: 0,
-                    busy_level: Level::new(warmup),
+                    busy_level: Area::new(warmup),
                     open_level,
                 }
             })
@@ -235,6 +238,16 @@ impl<'s> Replication<'s> {
             service_rng: rng(Purpose::Service),
             behaviour_rng: rng(Purpose::Behaviour),
             arrival_segment: vec![0; n_modes],
+            arrival_segments: sc
+                .arrivals
+                .iter()
+                .map(|a| {
+                    let s = &a.segments;
+                    (0..s.len())
+                        .map(|i| (s.get(i + 1).map_or(u64::MAX, |n| n.0 .0), s[i].1 / 60e6))
+                        .collect()
+                })
+                .collect(),
             routes,
             groups,
             stages: vec![
@@ -244,11 +257,10 @@ impl<'s> Replication<'s> {
                 };
                 n_stages
             ],
-            rows: sc.road_rows,
             queue: vec![Level::new(warmup); n_modes * n_stages],
-            approach_km: vec![Level::new(warmup); n_modes],
-            road_km: Level::new(warmup),
-            waiting_all: Level::new(warmup),
+            road: Road::new(sc, warmup),
+            arrival_key: vec![u128::MAX; n_modes],
+            next_arrival: (u128::MAX, 0),
             modes_out,
             in_system: vec![Count::default(); n_modes],
             crossed_total: 0,
@@ -274,7 +286,13 @@ impl<'s> Replication<'s> {
     pub fn run(mut self) -> Outcome {
         let mut next_control = self.next_control_time();
         loop {
-            let next_event = self.cal.next_time();
+            let heap_key = self.cal.next_key();
+            let key = heap_key.min(self.next_arrival.0);
+            let next_event = if key == u128::MAX {
+                SimTime::NEVER
+            } else {
+                SimTime((key >> 64) as u64)
+            };
             if next_control <= next_event {
                 if next_control > self.horizon {
                     break;
@@ -287,12 +305,14 @@ impl<'s> Replication<'s> {
             if next_event > self.horizon {
                 break;
             }
-            let (t, ev) = self.cal.pop().expect("a pending event");
-            self.now = t;
+            self.now = next_event;
             self.events += 1;
-            match ev {
-                Event::Arrival(m) => self.arrive(m as usize),
-                Event::ServiceEnd { group, unit } => self.end_service(group as usize, unit),
+            if self.next_arrival.0 < heap_key {
+                self.arrive(self.next_arrival.1);
+            } else {
+                match self.cal.pop().expect("a pending event").1 {
+                    Event::ServiceEnd { group, unit } => self.end_service(group as usize, unit),
+                }
             }
             if self.stopped {
                 break;
@@ -335,34 +355,50 @@ impl<'s> Replication<'s> {
 
     /// Schedules the next arrival of mode `m` after `from`, by inverting the
     /// integrated piecewise-constant rate (an exact non-homogeneous Poisson process).
+    fn set_next_arrival(&mut self, m: usize, key: u128) {
+        self.arrival_key[m] = key;
+        if self.arrival_key.len() == 1 {
+            self.next_arrival = (key, 0);
+        } else {
+            let (i, &k) = self
+                .arrival_key
+                .iter()
+                .enumerate()
+                .min_by_key(|&(_, k)| *k)
+                .expect("modes");
+            self.next_arrival = (k, i);
+        }
+    }
+
     fn schedule_arrival(&mut self, m: usize, from: SimTime) {
-        let segments = &self.sc.arrivals[m].segments;
         let mut remaining: f64 = Exp1.sample(&mut self.arrival_rng[m]);
+        let segments = &self.arrival_segments[m];
         let mut i = self.arrival_segment[m];
-        let mut t = from;
-        while i < segments.len() {
-            let end = segments.get(i + 1).map_or(SimTime::NEVER, |s| s.0);
+        let mut t = from.0;
+        while let Some(&(end, rate)) = segments.get(i) {
             if t < end {
-                let rate = segments[i].1;
                 if rate > 0.0 {
-                    let dt = remaining / rate;
-                    let at = t.plus(SimTime::from_min(dt));
+                    let at = t.saturating_add((remaining / rate + 0.5) as u64);
                     if at < end {
                         self.arrival_segment[m] = i;
-                        if at <= self.horizon {
-                            self.cal.schedule(at, Event::Arrival(m as u32));
-                        }
+                        let key = if at <= self.horizon.0 {
+                            self.cal.stamp(SimTime(at))
+                        } else {
+                            u128::MAX
+                        };
+                        self.set_next_arrival(m, key);
                         return;
                     }
-                    remaining -= rate * (end.0 - t.0) as f64 / 60e6;
+                    remaining -= rate * (end - t) as f64;
                 }
                 t = end;
             }
-            if end > self.horizon {
-                return;
+            if end > self.horizon.0 {
+                break;
             }
             i += 1;
         }
+        self.set_next_arrival(m, u128::MAX);
     }
 
     fn arrive(&mut self, m: usize) {
@@ -434,29 +470,15 @@ impl<'s> Replication<'s> {
         let n_stages = self.stages.len();
         let q = &mut self.queue[m * n_stages + stage];
         q.add(now, delta);
-        let units = q.value();
-        self.waiting_all.add(now, delta);
         if self.routes[m][0].stage == stage {
-            let mode = &self.sc.modes[m];
-            let rows = if mode.kind == ModeKind::Vehicle {
-                self.rows
-            } else {
-                1.0
-            };
-            self.approach_km[m].set(now, units * mode.space_m / rows / 1000.0);
-            if mode.kind == ModeKind::Vehicle {
-                self.update_road_km();
-            }
+            let units = q.value();
+            self.road.change(now, m, units, delta);
         }
     }
 
-    /// The road queue is the sum of the vehicle modes' approach queues.
-    fn update_road_km(&mut self) {
-        let road = (0..self.sc.modes.len())
-            .filter(|&m| self.sc.modes[m].kind == ModeKind::Vehicle)
-            .map(|m| self.approach_km[m].value())
-            .sum();
-        self.road_km.set(self.now, road);
+    /// Units waiting on mode `m`'s approach (before the first stage of its route).
+    fn approach_units(&self, m: usize) -> f64 {
+        self.queue[m * self.stages.len() + self.routes[m][0].stage].value()
     }
 
     fn start_service(&mut self, g: usize, id: u32) {
@@ -470,7 +492,20 @@ impl<'s> Replication<'s> {
         u.wait += wait;
         let stage = grp.stage;
         if u.arrived >= self.warmup {
-            self.modes_out[m].stage_wait[stage].record(SimTime(wait));
+            let out = &mut self.modes_out[m];
+            let route_len = self.routes[m].len();
+            if route_len > 1 {
+                out.stage_wait[stage].record(SimTime(wait));
+            }
+            if u.step as usize + 1 == route_len {
+                // The last stage: the unit's wait is complete.
+                out.wait.record(SimTime(u.wait));
+                let c = (u.arrived / self.cohort_width) as usize;
+                if c >= out.cohorts.len() {
+                    out.cohorts.resize(c + 1, Histogram::new());
+                }
+                out.cohorts[c].record(SimTime(u.wait));
+            }
             self.served_visits += 1;
             self.served_wait_us += u128::from(wait);
         }
@@ -510,13 +545,7 @@ impl<'s> Replication<'s> {
         let m = u.mode as usize;
         let out = &mut self.modes_out[m];
         if u.arrived >= self.warmup {
-            out.wait.record(SimTime(u.wait));
             out.sojourn.record(SimTime(self.now.0 - u.arrived));
-            let c = (u.arrived / self.cohort_width) as usize;
-            if c >= out.cohorts.len() {
-                out.cohorts.resize(c + 1, Histogram::new());
-            }
-            out.cohorts[c].record(SimTime(u.wait));
         }
         out.crossed.add(u.people);
         let day = (self.now.0 / US_PER_DAY) as usize;
@@ -546,7 +575,19 @@ impl<'s> Replication<'s> {
                 return;
             }
             let mut best: Option<(u64, usize)> = None;
-            for (slot, q) in grp.queues.iter().enumerate() {
+            if grp.queues.len() == 1 {
+                // One mode: its queue is not empty (waiting > 0); serve it unless forbidden.
+                if st.forbidden[grp.slot_mode[0] as usize] {
+                    return;
+                }
+                best = Some((0, 0));
+            }
+            for (slot, q) in grp
+                .queues
+                .iter()
+                .enumerate()
+                .skip(usize::from(best.is_some()))
+            {
                 if let Some(w) = q.front() {
                     if !st.forbidden[grp.slot_mode[slot] as usize]
                         && best.is_none_or(|b| w.seq < b.0)
@@ -589,16 +630,10 @@ impl<'s> Replication<'s> {
             }
             Action::ScaleArrivals { .. } => {} // folded into the arrival profile at load
             Action::SetRows { rows } => {
-                self.rows = rows;
-                for m in 0..self.sc.modes.len() {
-                    let mode = &self.sc.modes[m];
-                    if mode.kind == ModeKind::Vehicle {
-                        let units =
-                            self.queue[m * self.stages.len() + self.routes[m][0].stage].value();
-                        self.approach_km[m].set(now, units * mode.space_m / rows / 1000.0);
-                    }
-                }
-                self.update_road_km();
+                let units: Vec<f64> = (0..self.sc.modes.len())
+                    .map(|m| self.approach_units(m))
+                    .collect();
+                self.road.set_rows(now, rows, |m| units[m]);
             }
             Action::CloseStage { stage } => self.stages[stage.0].closed = true,
             Action::OpenStage { stage } => {
@@ -625,16 +660,12 @@ impl<'s> Replication<'s> {
         let o = &self.sc.observations[i];
         let modes = 0..self.sc.modes.len();
         let wanted = |m: &usize| o.mode.is_none_or(|x| x.0 == *m);
-        let n_stages = self.stages.len();
         match o.metric {
             Metric::QueueKm => match o.mode {
-                Some(m) => self.approach_km[m.0].value(),
-                None => self.road_km.value(),
+                Some(m) => self.road.km(m.0, self.approach_units(m.0)),
+                None => self.road.road_km(),
             },
-            Metric::QueueUnits => modes
-                .filter(wanted)
-                .map(|m| self.queue[m * n_stages + self.routes[m][0].stage].value())
-                .sum(),
+            Metric::QueueUnits => modes.filter(wanted).map(|m| self.approach_units(m)).sum(),
             Metric::CrossedUnits => modes
                 .filter(wanted)
                 .map(|m| self.modes_out[m].crossed.units as f64)
@@ -655,13 +686,13 @@ impl<'s> Replication<'s> {
             let row = &mut self.series[start..];
             let q = self.queue[m * n_stages + self.routes[m][0].stage].value();
             row[self.layout.mode(m, ModeColumn::QueueUnits)] = q;
-            row[self.layout.mode(m, ModeColumn::QueueKm)] = self.approach_km[m].value();
+            row[self.layout.mode(m, ModeColumn::QueueKm)] = self.road.km(m, q);
             row[self.layout.mode(m, ModeColumn::CrossedUnits)] =
                 self.modes_out[m].crossed.units as f64;
             row[self.layout.mode(m, ModeColumn::CrossedPersons)] =
                 self.modes_out[m].crossed.persons as f64;
         }
-        self.series[start + self.layout.road_km()] = self.road_km.value();
+        self.series[start + self.layout.road_km()] = self.road.road_km();
         for s in 0..n_stages {
             let (busy, open) = self.stage_areas(s, now);
             let (b0, o0) = self.last_sample_areas[s];
@@ -691,11 +722,15 @@ impl<'s> Replication<'s> {
     fn finish(mut self, end: SimTime) -> Outcome {
         let n_stages = self.stages.len();
         for (m, out) in self.modes_out.iter_mut().enumerate() {
+            if let [only] = &self.routes[m][..] {
+                // One stage: its waits are the total waits (recorded once).
+                out.stage_wait[only.stage] = out.wait.clone();
+            }
             out.stage_queue = (0..n_stages)
                 .map(|s| self.queue[m * n_stages + s].summary(end))
                 .collect();
             out.queue = out.stage_queue[self.routes[m][0].stage];
-            out.queue_km = self.approach_km[m].summary(end);
+            out.queue_km = self.road.mode_summary(m, out.queue, end);
             out.in_system = self.in_system[m];
             let days = end.0.div_ceil(US_PER_DAY).max(1) as usize;
             out.crossed_per_day
@@ -722,13 +757,13 @@ impl<'s> Replication<'s> {
             events: self.events,
             modes: self.modes_out,
             stages,
-            road_km: self.road_km.summary(end),
+            road_km: self.road.road_summary(end),
             series: Series {
                 columns,
                 values: self.series,
             },
             observations: self.probes,
-            waiting_mean: self.waiting_all.summary(end).mean,
+            waiting_mean: self.queue.iter().map(|q| q.summary(end).mean).sum(),
             served_visits: self.served_visits,
             served_wait_sum_min: self.served_wait_us as f64 / 60e6,
         }

@@ -249,6 +249,16 @@ pub fn apply_override(root: &mut Node, assignment: &str) -> Result<(), Problem> 
         let last = i + 1 == segments.len();
         let here = walked.clone();
         walked = join(&walked, seg);
+        if last {
+            if let (Value::Table(entries), Some(family)) = (
+                &mut node.value,
+                ALTERNATIVES.iter().find(|f| seg.starts_with(*f)),
+            ) {
+                // Setting one unit of a quantity replaces the others
+                // (`horizon_h` replaces `horizon_days`; `rate_per_h` replaces `rate_per_day`).
+                entries.retain(|e| e.key == *seg || !e.key.starts_with(family));
+            }
+        }
         node = match &mut node.value {
             Value::Table(entries) => match entries.iter().position(|e| e.key == *seg) {
                 Some(pos) => &mut entries[pos].node,
@@ -311,6 +321,9 @@ pub fn apply_override(root: &mut Node, assignment: &str) -> Result<(), Problem> 
     }
     unreachable!("a path has at least one segment")
 }
+
+/// Key prefixes of quantities that may be given in one of several units.
+const ALTERNATIVES: [&str; 2] = ["horizon_", "rate_per_"];
 
 fn parse_value(text: &str, key: &str) -> Node {
     let origin = Origin::Set(text.to_string());

@@ -89,11 +89,6 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
     }
 }
 
-/// The standard normal quantile (for large-sample figures), via the t with huge df.
-pub fn normal_quantile(p: f64) -> f64 {
-    t_quantile(p, 1e12)
-}
-
 fn ln_gamma(x: f64) -> f64 {
     // Lanczos approximation (g = 7, n = 9), accurate to about 1e-15.
     const G: f64 = 7.0;
@@ -192,7 +187,6 @@ mod tests {
             assert!((t_quantile(0.975, df) - t95).abs() < 5e-4, "df {df}");
             assert!((t_quantile(0.995, df) - t99).abs() < 5e-4, "df {df}");
         }
-        assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-5);
     }
 
     #[test]

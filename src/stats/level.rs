@@ -32,7 +32,6 @@ impl Level {
     pub fn new(from: SimTime) -> Level {
         Level {
             from: from.0,
-            last: from.0,
             peak_at: from.0,
             ..Level::default()
         }
@@ -97,6 +96,44 @@ impl Level {
     }
 }
 
+/// A level whose integral alone is needed (busy and open booths): leaner than
+/// [`Level`], no peak.
+#[derive(Clone, Debug, Default)]
+pub struct Area {
+    value: f64,
+    area: f64,
+    last: u64,
+    from: u64,
+}
+
+impl Area {
+    /// Zero, integrating from `from` (the warm-up).
+    pub fn new(from: SimTime) -> Area {
+        Area {
+            from: from.0,
+            last: from.0,
+            ..Area::default()
+        }
+    }
+
+    /// Sets the value at `now`.
+    #[inline]
+    pub fn set(&mut self, now: SimTime, value: f64) {
+        let start = self.last.max(self.from);
+        if now.0 > start {
+            self.area += self.value * (now.0 - start) as f64;
+        }
+        self.last = self.last.max(now.0);
+        self.value = value;
+    }
+
+    /// The integral from the warm-up to `now`, in value × minutes.
+    pub fn area_min(&self, now: SimTime) -> f64 {
+        let tail = now.0.saturating_sub(self.last.max(self.from)) as f64 * self.value;
+        (self.area + tail) / 60e6
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +149,15 @@ mod tests {
         assert!((s.mean - 2.0).abs() < 1e-12);
         assert_eq!(s.peak, 4.0);
         assert!((s.peak_at_h - 10.0 / 60.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn area_integrates_after_the_warm_up() {
+        let mut a = Area::new(SimTime::from_min(10.0));
+        a.set(SimTime::from_min(0.0), 3.0);
+        a.set(SimTime::from_min(12.0), 1.0);
+        // 3 over [10, 12], 1 over [12, 20]
+        assert!((a.area_min(SimTime::from_min(20.0)) - 14.0).abs() < 1e-9);
     }
 
     #[test]
