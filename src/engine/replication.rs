@@ -5,7 +5,6 @@
 use std::collections::VecDeque;
 
 use rand::RngCore;
-use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
 use super::calendar::Calendar;
@@ -103,9 +102,9 @@ pub struct Replication<'s> {
     next_seq: u64,
     events: u64,
 
-    arrival_rng: Vec<ChaCha8Rng>,
-    service_rng: Vec<ChaCha8Rng>,
-    behaviour_rng: Vec<ChaCha8Rng>,
+    arrival_rng: Vec<SplitMix64>,
+    service_rng: Vec<SplitMix64>,
+    behaviour_rng: Vec<SplitMix64>,
     arrival_segment: Vec<usize>,
     /// Per mode, `(end in µs, arrivals per µs)` of each piece of the rate profile.
     arrival_segments: Vec<Vec<(u64, f64)>>,
