@@ -53,7 +53,11 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
 
     let n_modes = sc.modes.len();
     let mut open: Vec<u32> = sc.groups.iter().map(|g| g.count).collect();
-    let mut factor: Vec<Vec<f64>> = vec![vec![1.0; n_modes]; sc.groups.len()];
+    let mut factor: Vec<Vec<f64>> = sc
+        .groups
+        .iter()
+        .map(|g| vec![1.0 / g.speed; n_modes])
+        .collect();
     let mut closed = vec![false; sc.stages.len()];
     let mut forbidden = vec![vec![false; n_modes]; sc.stages.len()];
     let mut rows_road = sc.road_rows;
@@ -75,7 +79,7 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
                 } => {
                     for (m, x) in factor[group.0].iter_mut().enumerate() {
                         if mode.is_none_or(|mm| mm.0 == m) {
-                            *x = f;
+                            *x = f / sc.groups[group.0].speed;
                         }
                     }
                 }

@@ -40,6 +40,100 @@ pub enum Command {
     /// days, Verkhny Lars with 20 replications at 1 and all threads): events/s,
     /// customers/s, peak memory, and the correctness figure beside each.
     Bench(BenchArgs),
+    /// Run a grid of settings (every combination of the --vary values) with
+    /// replications, on all cores or as one shard of a cluster job; write
+    /// sweep.csv, sweep.json and a chart per metric.
+    Sweep(SweepArgs),
+    /// Combine the shard files of a sharded sweep into the files a
+    /// single-process sweep writes, after checking every task is there once.
+    Merge(MergeArgs),
+}
+
+/// `borderq sweep`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "VALUES is a list (4,6,8,12) or a range start..end:step (1800..3600:300),\n\
+    computed exactly as start + i*step; the end is included when hit. Several --vary\n\
+    combine as a grid. `speed` is short for service_speed, the factor on every booth\n\
+    group's service speed (--vary speed=0.5..2:0.25); a booth group's\n\
+    capacity_per_day sets its processing rate in units per day\n\
+    (--vary stages.ru-exit.booths.cars.capacity_per_day=1800..3600:300).\n\n\
+    Common random numbers: replication r of every point sees the same arrivals and\n\
+    per-unit draws, so differences between points are much less noisy than the\n\
+    points themselves (--independent turns this off).\n\n\
+    On a cluster: run the same command as array tasks with --shard I/N (or from\n\
+    SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with\n\
+    --shards N), each writing DIR/shard-I-of-N.jsonl as tasks finish; then\n\
+    `borderq merge DIR... -o DIR`. An interrupted shard continues with --resume."
+)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+
+    /// A key to sweep and its values, e.g. `speed=0.5..2:0.25`. Repeat for a grid.
+    /// Without --vary, the scenario's [sweep] table is used.
+    #[arg(long, value_name = "KEY=VALUES")]
+    pub vary: Vec<String>,
+
+    /// Replications per point [default: the scenario's].
+    #[arg(short = 'r', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub replications: Option<u32>,
+
+    /// Output folder [default: out/<scenario file stem>-sweep/].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Worker threads; 0 uses every core.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Run only shard I of N (0-based): tasks k with k mod N = I.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+
+    /// The number of shards, with Kubernetes' JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<usize>,
+
+    /// Continue an interrupted shard: skip the tasks already recorded.
+    #[arg(long)]
+    pub resume: bool,
+
+    /// Give every task its own random streams (no common random numbers).
+    #[arg(long)]
+    pub independent: bool,
+
+    /// The most points allowed in the grid.
+    #[arg(long, value_name = "N", default_value_t = borderq::sweep::DEFAULT_MAX_POINTS)]
+    pub max_points: usize,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Do not draw the charts.
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+/// `borderq merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Folders holding shard files (shard-I-of-N.jsonl).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// Where to write sweep.csv, sweep.json and the charts.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Do not draw the charts.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// `borderq bench`.

@@ -12,6 +12,7 @@ pub mod capacity;
 pub mod engine;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 
 pub use scenario::Scenario;

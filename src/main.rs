@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,8 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => commands::run(args),
         cli::Command::Check(args) => commands::check(args),
         cli::Command::Bench(args) => commands::bench(args),
+        cli::Command::Sweep(args) => commands::sweep(args),
+        cli::Command::Merge(args) => commands::merge(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -181,7 +181,7 @@ impl<'s> Replication<'s> {
                     open: g.count,
                     busy: 0,
                     queues: vec![VecDeque::new(); slot_mode.len()],
-                    factor: vec![1.0; slot_mode.len()],
+                    factor: vec![1.0 / g.speed; slot_mode.len()],
                     slot_of,
                     slot_mode,
                     waiting: 0,
@@ -623,7 +623,7 @@ impl<'s> Replication<'s> {
                 let grp = &mut self.groups[group.0];
                 for (slot, &m) in grp.slot_mode.iter().enumerate() {
                     if mode.is_none_or(|x| x.0 == m as usize) {
-                        grp.factor[slot] = factor;
+                        grp.factor[slot] = factor / self.sc.groups[group.0].speed;
                     }
                 }
             }

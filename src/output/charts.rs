@@ -19,7 +19,8 @@ pub const SIZE: (u32, u32) = (1280, 720);
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
-fn register_font() {
+/// Registers the embedded font with plotters (once).
+pub fn register_font() {
     REGISTER.call_once(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
             .unwrap_or_else(|_| panic!("the embedded DejaVu Sans font is a valid font"));
@@ -108,22 +109,35 @@ impl Chart {
 
     /// The chart as PNG bytes.
     pub fn png(self, report: &Report, size: (u32, u32)) -> Result<Vec<u8>, String> {
-        let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
-        {
-            let area = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-            self.draw(report, &area)?;
-        }
-        let mut png = Vec::new();
-        image::ImageEncoder::write_image(
-            image::codecs::png::PngEncoder::new(&mut png),
-            &rgb,
-            size.0,
-            size.1,
-            image::ColorType::Rgb8,
-        )
-        .map_err(|e| e.to_string())?;
-        Ok(png)
+        png_of(size, |area| self.draw(report, area))
     }
+}
+
+/// The `i`-th series colour.
+pub fn colour(i: usize) -> RGBColor {
+    COLOURS[i % COLOURS.len()]
+}
+
+/// Draws with `draw` onto a bitmap of `size` and encodes it as PNG.
+pub fn png_of(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<Vec<u8>, String> {
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw(&area)?;
+    }
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &rgb,
+        size.0,
+        size.1,
+        image::ColorType::Rgb8,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(png)
 }
 
 fn err<E: std::fmt::Debug>(e: E) -> String {

@@ -2,6 +2,7 @@
 
 pub mod charts;
 pub mod files;
+pub mod sweep;
 pub mod tables;
 
 use std::path::{Path, PathBuf};

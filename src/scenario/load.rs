@@ -60,6 +60,14 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
     let warmup = t
         .opt_f64_where("warmup_h", |v| v >= 0.0, "0 hours or more", &mut p)
         .map_or(SimTime::ZERO, SimTime::from_h);
+    let service_speed = t
+        .opt_f64_where(
+            "service_speed",
+            |v| v > 0.0 && v <= 1e6,
+            "a factor above 0 and at most 1e6",
+            &mut p,
+        )
+        .unwrap_or(1.0);
     let end_after_crossings = t
         .opt_int("end_after_crossings", 1, i64::MAX, &mut p)
         .map(|n| n as u64);
@@ -94,6 +102,7 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
     let ctx = Ctx {
         calendar,
         modes: &mode_names,
+        people_mean: modes.iter().map(|m| m.people.mean()).collect(),
     };
 
     let arrivals = match t.node("arrivals") {
@@ -113,7 +122,7 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
         }
     };
 
-    let (stages, groups) = match t.node("stages") {
+    let (stages, mut groups) = match t.node("stages") {
         Some(n) => read_stages(n, &ctx, &mut p),
         None => {
             t.missing(
@@ -125,6 +134,9 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
         }
     };
 
+    for g in &mut groups {
+        g.speed *= service_speed;
+    }
     let mut events = match t.node("events") {
         Some(n) => read_events(n, &ctx, &stages, &groups, &mut p),
         None => Vec::new(),
@@ -135,6 +147,7 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
         Some(n) => read_observations(n, &ctx, &mut p),
         None => Vec::new(),
     };
+    let sweep = t.node("sweep").and_then(|n| read_sweep(n, &mut p));
     t.finish(&mut p);
 
     check_service_coverage(root, &modes, &stages, &groups, &events, &mut p);
@@ -157,12 +170,42 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
         road_rows,
         events,
         observations,
+        sweep,
     })
+}
+
+/// `[sweep] vary = ["speed=0.5..2:0.25"], replications = 20`.
+fn read_sweep(node: &Node, p: &mut Problems) -> Option<super::SweepSpec> {
+    let mut t = TableReader::new(node, "sweep", p)?;
+    let path = t.key_path("vary");
+    let vary = match t.opt_array("vary", p) {
+        Some(items) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| string(n, &format!("{path}[{i}]"), p).map(str::to_string))
+            .collect(),
+        None => {
+            if !t.has("vary") {
+                t.missing(
+                    "vary",
+                    "the keys to sweep, e.g. vary = [\"speed=0.5..2:0.25\"]",
+                    p,
+                );
+            }
+            Vec::new()
+        }
+    };
+    let replications = t
+        .opt_int("replications", 1, MAX_REPLICATIONS, p)
+        .map(|r| r as u32);
+    t.finish(p);
+    Some(super::SweepSpec { vary, replications })
 }
 
 struct Ctx<'a> {
     calendar: Calendar,
     modes: &'a [&'a str],
+    people_mean: Vec<f64>,
 }
 
 impl Ctx<'_> {
@@ -646,14 +689,39 @@ fn read_group(
             p,
         ),
     }
+    let capacity_per_day =
+        t.opt_f64_where("capacity_per_day", |v| v > 0.0, "units per day above 0", p);
     t.finish(p);
     let complete = modes.iter().all(|m| service[m.0].is_some());
-    (complete && count.is_some()).then(|| BoothGroup {
+    let count = count? as u32;
+    if !complete {
+        return None;
+    }
+    // `capacity_per_day` sets the speed at which the open booths serve that
+    // many units of the group's first mode per day, at their mean service time.
+    let speed = match (capacity_per_day, modes.first()) {
+        (Some(cap), Some(&m0)) => {
+            let mean = service[m0.0].as_ref().map_or(0.0, Duration::mean_min)
+                + per_person_min * ctx.people_mean[m0.0];
+            if count == 0 || mean <= 0.0 {
+                p.at(
+                    &join(path, "capacity_per_day"),
+                    &node.origin,
+                    "needs a count above 0 and a mean service time above 0",
+                );
+                return None;
+            }
+            cap / (f64::from(count) * 1440.0 / mean)
+        }
+        _ => 1.0,
+    };
+    Some(BoothGroup {
         name,
         stage,
-        count: count.unwrap_or(0) as u32,
+        count,
         service,
         per_person_min,
+        speed,
     })
 }
 

@@ -59,6 +59,17 @@ pub struct Scenario {
     pub events: Vec<PolicyEvent>,
     /// Reported figures to compare against.
     pub observations: Vec<Observation>,
+    /// The sweep this scenario carries (`[sweep]`), used when `borderq sweep` gets no `--vary`.
+    pub sweep: Option<SweepSpec>,
+}
+
+/// A sweep held in a scenario file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepSpec {
+    /// `KEY=VALUES` specs, as for `--vary`.
+    pub vary: Vec<String>,
+    /// Replications per point, if given.
+    pub replications: Option<u32>,
 }
 
 /// Whether a mode is a vehicle on the road or a person on foot.
@@ -125,6 +136,9 @@ pub struct BoothGroup {
     pub service: Vec<Option<Duration>>,
     /// Extra service time per person carried, in minutes.
     pub per_person_min: f64,
+    /// Service speed: service times are divided by it (`service_speed` × the
+    /// group's `capacity_per_day` adjustment; 1 = as written).
+    pub speed: f64,
 }
 
 impl BoothGroup {

@@ -1,0 +1,200 @@
+//! Sweep exporters and charts: `sweep.csv`, `sweep.json`, and one chart per
+//! metric against the first swept key, one line per value of the others.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::charts::{self, SIZE};
+use super::files::{ensure_dir, write_atomic, OutputError};
+use super::tables::num;
+use crate::sweep::SweepReport;
+
+/// `sweep.csv`: one row per point, the swept values then each metric's mean and 95% interval.
+pub fn sweep_csv(r: &SweepReport) -> String {
+    let mut out = r
+        .plan
+        .axes
+        .iter()
+        .map(|a| a.key.clone())
+        .collect::<Vec<_>>()
+        .join(",");
+    for m in &r.plan.metrics {
+        write!(out, ",{m}_mean,{m}_ci95_low,{m}_ci95_high").unwrap();
+    }
+    out.push('\n');
+    for p in &r.points {
+        out += &p
+            .values
+            .0
+            .iter()
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+            .join(",");
+        for (_, e) in &p.metrics.0 {
+            write!(
+                out,
+                ",{},{},{}",
+                num(e.mean, 6),
+                num(e.ci95[0], 6),
+                num(e.ci95[1], 6)
+            )
+            .unwrap();
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `sweep.json`: the plan and every point's metrics.
+pub fn sweep_json(r: &SweepReport) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(r).expect("a sweep report serialises");
+    v.push(b'\n');
+    v
+}
+
+/// A point on a sweep chart: x, mean, interval low, interval high.
+type Bar = (f64, f64, f64, f64);
+
+/// Draws one metric against the first swept key, with interval bars.
+pub fn draw_metric<DB: DrawingBackend>(
+    r: &SweepReport,
+    metric: usize,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
+    charts::register_font();
+    let err = |e: &dyn std::fmt::Debug| format!("{e:?}");
+    area.fill(&WHITE).map_err(|e| err(&e))?;
+    let name = &r.plan.metrics[metric];
+    let first = &r.plan.axes[0];
+    let numeric: Option<Vec<f64>> = first.values.iter().map(|v| v.parse().ok()).collect();
+    let xs: Vec<f64> = numeric
+        .clone()
+        .unwrap_or_else(|| (0..first.values.len()).map(|i| i as f64).collect());
+    let (x_lo, x_hi) = xs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let pad = ((x_hi - x_lo) * 0.05).max(0.5);
+    // Lines: points grouped by the values of the other axes.
+    let per_line = first.values.len();
+    let lines = r.points.len() / per_line;
+    let mut groups: Vec<(String, Vec<Bar>)> = vec![(String::new(), Vec::new()); lines];
+    for (p, point) in r.points.iter().enumerate() {
+        // The first axis varies slowest: point p = i × lines + line.
+        let (i, line) = (p / lines, p % lines);
+        let e = point.metrics.0[metric].1;
+        if groups[line].0.is_empty() {
+            groups[line].0 = point
+                .values
+                .0
+                .iter()
+                .skip(1)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        if e.mean.is_finite() {
+            groups[line].1.push((xs[i], e.mean, e.ci95[0], e.ci95[1]));
+        }
+    }
+    let y_hi = groups
+        .iter()
+        .flat_map(|g| g.1.iter().map(|p| p.3.max(p.1)))
+        .fold(0.0f64, f64::max);
+    let y_lo = groups
+        .iter()
+        .flat_map(|g| g.1.iter().map(|p| p.2.min(p.1)))
+        .fold(0.0f64, f64::min);
+    let y_hi = if y_hi > y_lo { y_hi * 1.1 } else { y_lo + 1.0 };
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!("{}: {name} against {}", r.plan.scenario, first.key),
+            ("sans-serif", 24),
+        )
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
+        .build_cartesian_2d((x_lo - pad)..(x_hi + pad), y_lo..y_hi)
+        .map_err(|e| err(&e))?;
+    let labels = first.values.clone();
+    let is_numeric = numeric.is_some();
+    chart
+        .configure_mesh()
+        .x_desc(first.key.as_str())
+        .y_desc(format!("{name} (mean, 95% interval)"))
+        .x_label_formatter(&|x| {
+            if is_numeric {
+                num(*x, 3)
+            } else {
+                labels.get(x.round() as usize).cloned().unwrap_or_default()
+            }
+        })
+        .label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 18))
+        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+        .draw()
+        .map_err(|e| err(&e))?;
+    for (i, (label, pts)) in groups.iter().enumerate() {
+        let colour = charts::colour(i);
+        chart
+            .draw_series(pts.iter().map(|&(x, m, lo, hi)| {
+                ErrorBar::new_vertical(x, lo, m, hi, colour.stroke_width(2), 10)
+            }))
+            .map_err(|e| err(&e))?;
+        let s = chart
+            .draw_series(LineSeries::new(
+                pts.iter().map(|&(x, m, _, _)| (x, m)),
+                colour.stroke_width(3),
+            ))
+            .map_err(|e| err(&e))?;
+        if !label.is_empty() {
+            s.label(label.clone()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+            });
+        }
+    }
+    if groups.iter().any(|g| !g.0.is_empty()) {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(0xaa, 0xaa, 0xaa))
+            .label_font(("sans-serif", 16))
+            .draw()
+            .map_err(|e| err(&e))?;
+    }
+    area.present().map_err(|e| err(&e))
+}
+
+/// Writes `sweep.csv`, `sweep.json` and, unless `charts` is false, a PNG and an
+/// SVG per metric (`sweep-METRIC.png`).
+pub fn write_sweep(r: &SweepReport, dir: &Path, charts: bool) -> Result<Vec<PathBuf>, OutputError> {
+    ensure_dir(dir)?;
+    let mut out = vec![
+        write_atomic(dir, "sweep.csv", sweep_csv(r).as_bytes())?,
+        write_atomic(dir, "sweep.json", &sweep_json(r))?,
+    ];
+    if charts {
+        for (i, m) in r.plan.metrics.iter().enumerate() {
+            let stem = format!("sweep-{m}");
+            let fail = |ext: &str, message: String| OutputError::Chart {
+                path: dir.join(format!("{stem}.{ext}")),
+                message,
+            };
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+                draw_metric(r, i, &area).map_err(|e| fail("svg", e))?;
+            }
+            out.push(write_atomic(dir, &format!("{stem}.svg"), svg.as_bytes())?);
+            let png =
+                charts::png_of(SIZE, |area| draw_metric(r, i, area)).map_err(|e| fail("png", e))?;
+            out.push(write_atomic(dir, &format!("{stem}.png"), &png)?);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,404 @@
+//! Sweeps: every combination of swept values (a point) run for the same
+//! replications, in parallel with rayon or split into shards for a cluster's
+//! scheduler, aggregated in plan order so the bytes never depend on the
+//! thread count or the shard split.
+//!
+//! Common random numbers: replication r of every point derives its streams
+//! from (seed, r), and each unit draws its service seed on arrival, so every
+//! point sees the same arrivals and the same per-unit draws. Differences
+//! between points are then far less noisy than the points themselves.
+//! `independent` gives each task its own streams instead.
+
+pub mod plan;
+pub mod records;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use plan::{Axis, Plan, DEFAULT_MAX_POINTS};
+pub use records::{read_shard, shard_file, Header, Record, RecordError, ShardWriter};
+
+use crate::engine::{run_replication, Outcome};
+use crate::report::Named;
+use crate::scenario::{Problem, Scenario};
+use crate::stats::Estimate;
+
+/// Why a sweep could not run or merge.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// A point's scenario is invalid.
+    #[error("{label}: {message}")]
+    Point {
+        /// The point.
+        label: String,
+        /// The problems.
+        message: String,
+    },
+    /// A shard file problem.
+    #[error(transparent)]
+    Records(#[from] RecordError),
+    /// The shard file exists and `--resume` was not given.
+    #[error("{0}: exists already; add --resume to finish it, or choose another -o")]
+    Exists(std::path::PathBuf),
+    /// Records are missing or duplicated at merge.
+    #[error("{0}")]
+    Incomplete(String),
+    /// The thread pool.
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// The metric names a scenario's tasks record.
+pub fn metric_names(sc: &Scenario) -> Vec<String> {
+    let mut m = Vec::new();
+    for mode in &sc.modes {
+        let n = &mode.name;
+        m.push(format!("{n}_wait_mean_min"));
+        m.push(format!("{n}_wait_p95_min"));
+        m.push(format!("{n}_queue_peak_km"));
+        m.push(format!("{n}_crossed_units"));
+    }
+    m.push("road_queue_peak_km".to_string());
+    m.push("crossed_persons".to_string());
+    m.push("in_system_units_at_end".to_string());
+    m
+}
+
+/// The metrics of one replication, in [`metric_names`] order.
+pub fn metrics_of(o: &Outcome) -> Vec<Option<f64>> {
+    let finite = |x: f64| x.is_finite().then_some(x);
+    let mut v = Vec::new();
+    for m in &o.modes {
+        v.push(finite(m.wait.mean_min()));
+        v.push(finite(m.wait.quantile_min(0.95)));
+        v.push(finite(m.queue_km.peak));
+        v.push(Some(m.crossed.units as f64));
+    }
+    v.push(finite(o.road_km.peak));
+    v.push(Some(o.modes.iter().map(|m| m.crossed.persons as f64).sum()));
+    v.push(Some(o.modes.iter().map(|m| m.in_system.units as f64).sum()));
+    v
+}
+
+/// Builds the plan and every point's scenario (validated up front, so a bad
+/// value fails before anything runs).
+pub fn prepare(
+    text: &str,
+    file_name: &str,
+    overrides: &[String],
+    axes: Vec<Axis>,
+    replications: Option<u32>,
+    independent: bool,
+) -> Result<(Plan, Vec<Scenario>), SweepError> {
+    let base = Scenario::from_toml(text, overrides).map_err(|p| SweepError::Point {
+        label: "the scenario".into(),
+        message: problems(&p),
+    })?;
+    let replications = replications.unwrap_or(base.replications);
+    let mut plan = Plan {
+        scenario: base.name.clone(),
+        scenario_file: file_name.to_string(),
+        seed: base.seed,
+        replications,
+        overrides: overrides.to_vec(),
+        axes,
+        independent,
+        metrics: metric_names(&base),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        hash: String::new(),
+    };
+    let described = serde_json::to_vec(&plan).expect("a plan serialises");
+    plan.hash = format!("{:016x}", plan::fnv1a(&[text.as_bytes(), &described]));
+    let scenarios = (0..plan.points())
+        .map(|p| {
+            Scenario::from_toml(text, &plan.point_overrides(p)).map_err(|e| SweepError::Point {
+                label: plan
+                    .task_label(p * replications as usize)
+                    .replace(", replication 0", ""),
+                message: problems(&e),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((plan, scenarios))
+}
+
+fn problems(p: &[Problem]) -> String {
+    p.iter()
+        .map(|p| {
+            if p.path.is_empty() {
+                p.message.clone()
+            } else {
+                format!("{}: {}", p.path, p.message)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Which part of the tasks a process runs: tasks `k` with `k % count == index`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based index.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole plan in one process.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `I/N`.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("--shard {s}: expected I/N, e.g. 0/4"))?;
+        let (i, n): (usize, usize) = match (i.trim().parse(), n.trim().parse()) {
+            (Ok(i), Ok(n)) => (i, n),
+            _ => return Err(format!("--shard {s}: I and N must be whole numbers")),
+        };
+        if n == 0 || i >= n {
+            return Err(format!("--shard {s}: need 0 <= I < N"));
+        }
+        Ok(Shard { index: i, count: n })
+    }
+}
+
+/// Runs this shard's tasks not yet recorded in `dir`, appending each record
+/// as it finishes; returns every record of the shard (old and new).
+/// `progress(done, total)` is called from this thread as records are written.
+pub fn run_shard(
+    plan: &Plan,
+    scenarios: &[Scenario],
+    dir: &Path,
+    shard: Shard,
+    resume: bool,
+    threads: usize,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<Record>, SweepError> {
+    let path = shard_file(dir, shard.index, shard.count);
+    let header = Header {
+        plan: plan.clone(),
+        shard: shard.index,
+        shards: shard.count,
+    };
+    let (mut writer, mut records) = if path.exists() {
+        if !resume {
+            return Err(SweepError::Exists(path));
+        }
+        let existing = read_shard(&path)?;
+        if existing.header.plan.hash != plan.hash || existing.header.shards != shard.count {
+            return Err(RecordError::ForeignPlan {
+                path,
+                found: existing.header.plan.hash,
+                expected: plan.hash.clone(),
+            }
+            .into());
+        }
+        (ShardWriter::resume(&path, &existing)?, existing.records)
+    } else {
+        (ShardWriter::create(&path, &header)?, Vec::new())
+    };
+    let done: std::collections::HashSet<usize> = records.iter().map(|r| r.task).collect();
+    let todo: Vec<usize> = (shard.index..plan.tasks())
+        .step_by(shard.count)
+        .filter(|k| !done.contains(k))
+        .collect();
+    let total = (shard.index..plan.tasks()).step_by(shard.count).count() as u64;
+    let mut finished = total - todo.len() as u64;
+    progress(finished, total);
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| SweepError::Threads(e.to_string()))?;
+    let (tx, rx) = mpsc::channel::<Record>();
+    let result = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            pool.install(|| {
+                todo.par_iter().for_each_with(tx, |tx, &k| {
+                    let (p, r) = plan.task(k);
+                    let index = if plan.independent { k as u32 } else { r };
+                    let out = run_replication(&scenarios[p], index);
+                    // The receiver only goes away on an error, after which nothing matters.
+                    let _ = tx.send(Record {
+                        plan: plan.hash.clone(),
+                        task: k,
+                        metrics: metrics_of(&out),
+                    });
+                })
+            })
+        });
+        for record in rx {
+            writer.append(&record)?;
+            records.push(record);
+            finished += 1;
+            progress(finished, total);
+        }
+        writer.sync()
+    });
+    result?;
+    Ok(records)
+}
+
+/// A point's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct PointReport {
+    /// The swept values, by key.
+    pub values: Named<String>,
+    /// Each metric's mean and 95% interval across replications.
+    pub metrics: Named<Estimate>,
+}
+
+/// The aggregated sweep: what `sweep.json` holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepReport {
+    /// The plan.
+    pub plan: Plan,
+    /// One entry per point, in plan order.
+    pub points: Vec<PointReport>,
+}
+
+/// Checks that every task appears exactly once and folds the records in plan order.
+pub fn aggregate(plan: &Plan, records: &[Record]) -> Result<SweepReport, SweepError> {
+    let mut by_task: BTreeMap<usize, &Record> = BTreeMap::new();
+    let mut duplicates = Vec::new();
+    for r in records {
+        if r.plan != plan.hash {
+            return Err(SweepError::Incomplete(format!(
+                "a record of another plan (hash {}, this plan {})",
+                r.plan, plan.hash
+            )));
+        }
+        if r.task >= plan.tasks() || r.metrics.len() != plan.metrics.len() {
+            return Err(SweepError::Incomplete(format!(
+                "task {} does not fit the plan",
+                r.task
+            )));
+        }
+        if by_task.insert(r.task, r).is_some() {
+            duplicates.push(plan.task_label(r.task));
+        }
+    }
+    let missing: Vec<String> = (0..plan.tasks())
+        .filter(|k| !by_task.contains_key(k))
+        .map(|k| plan.task_label(k))
+        .collect();
+    if !missing.is_empty() || !duplicates.is_empty() {
+        let mut msg = String::new();
+        if !missing.is_empty() {
+            msg += &format!("{} task(s) missing: {}", missing.len(), list(&missing));
+        }
+        if !duplicates.is_empty() {
+            if !msg.is_empty() {
+                msg += "; ";
+            }
+            msg += &format!(
+                "{} task(s) recorded twice: {}",
+                duplicates.len(),
+                list(&duplicates)
+            );
+        }
+        return Err(SweepError::Incomplete(msg));
+    }
+    let reps = plan.replications as usize;
+    let points = (0..plan.points())
+        .map(|p| {
+            let values = plan
+                .axes
+                .iter()
+                .zip(plan.point_values(p))
+                .map(|(a, v)| (a.key.clone(), v.to_string()))
+                .collect();
+            let metrics = plan
+                .metrics
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let xs: Vec<f64> = (0..reps)
+                        .map(|r| by_task[&(p * reps + r)].metrics[i].unwrap_or(f64::NAN))
+                        .collect();
+                    (name.clone(), Estimate::of(&xs))
+                })
+                .collect();
+            PointReport {
+                values: Named(values),
+                metrics: Named(metrics),
+            }
+        })
+        .collect();
+    Ok(SweepReport {
+        plan: plan.clone(),
+        points,
+    })
+}
+
+fn list(items: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut s = items
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if items.len() > SHOWN {
+        s += &format!("; and {} more", items.len() - SHOWN);
+    }
+    s
+}
+
+/// Reads every shard file in `dirs` and checks they share one plan.
+pub fn collect(dirs: &[&Path]) -> Result<(Plan, Vec<Record>), SweepError> {
+    let mut plan: Option<Plan> = None;
+    let mut records = Vec::new();
+    let mut files = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir).map_err(|source| RecordError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with("shard-") && name.ends_with(".jsonl") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(SweepError::Incomplete(
+            "no shard files (shard-I-of-N.jsonl) in the given folders".into(),
+        ));
+    }
+    for f in files {
+        let shard = read_shard(&f)?;
+        if shard.torn_tail {
+            return Err(SweepError::Incomplete(format!(
+                "{}: the last record is torn (the shard was interrupted); run that shard again with --resume",
+                f.display()
+            )));
+        }
+        match &plan {
+            Some(p) if p.hash != shard.header.plan.hash => {
+                return Err(RecordError::ForeignPlan {
+                    path: f,
+                    found: shard.header.plan.hash,
+                    expected: p.hash.clone(),
+                }
+                .into())
+            }
+            Some(_) => {}
+            None => plan = Some(shard.header.plan.clone()),
+        }
+        records.extend(shard.records);
+    }
+    Ok((plan.expect("at least one file"), records))
+}
