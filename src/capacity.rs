@@ -6,6 +6,9 @@
 use crate::scenario::{Action, ModeKind, Scenario};
 use crate::time::SimTime;
 
+/// Horizons up to this many days list every shift change of booth schedules.
+const SHIFT_DAYS: f64 = 31.0;
+
 /// One booth group in one period.
 #[derive(Clone, Debug)]
 pub struct CapacityRow {
@@ -47,12 +50,54 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
         cuts.extend(a.segments.iter().map(|s| s.0));
     }
     cuts.extend(sc.events.iter().map(|e| e.at));
+    // Booth schedules: every shift change within the horizon (up to a month of
+    // them; longer horizons use each schedule's daily mean count instead).
+    let start_minute = {
+        let d = sc.calendar.start();
+        i64::from(d.hour * 60 + d.minute)
+    };
+    let shift_table = sc.horizon.as_days() <= SHIFT_DAYS;
+    if shift_table {
+        for g in &sc.groups {
+            for day in 0..=(sc.horizon.as_days().ceil() as i64) {
+                for &(minute, _) in &g.schedule {
+                    let t = day * 1440 + i64::from(minute) - start_minute;
+                    if t > 0 {
+                        cuts.push(SimTime::from_min(t as f64));
+                    }
+                }
+            }
+        }
+    }
     cuts.retain(|&t| t <= sc.horizon);
     cuts.sort_unstable();
     cuts.dedup();
 
     let n_modes = sc.modes.len();
-    let mut open: Vec<u32> = sc.groups.iter().map(|g| g.count).collect();
+    let daily_mean = |g: &crate::scenario::BoothGroup| -> u32 {
+        // Time-weighted mean of the schedule over a day, rounded.
+        let n = g.schedule.len();
+        let total: u64 = (0..n)
+            .map(|i| {
+                let (m, c) = g.schedule[i];
+                let next = g.schedule[(i + 1) % n].0;
+                let len = (u64::from(next) + 1440 - u64::from(m) - 1) % 1440 + 1;
+                len * u64::from(c)
+            })
+            .sum();
+        ((total as f64) / 1440.0).round() as u32
+    };
+    let mut open: Vec<u32> = sc
+        .groups
+        .iter()
+        .map(|g| {
+            if !shift_table && !g.schedule.is_empty() {
+                daily_mean(g)
+            } else {
+                g.count
+            }
+        })
+        .collect();
     let mut factor: Vec<Vec<f64>> = sc
         .groups
         .iter()
@@ -69,6 +114,24 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
 
     for w in cuts.windows(2) {
         let (from, to) = (w[0], w[1]);
+        if shift_table {
+            // The schedule's count in force from `from` (events at the same time override it).
+            let minute = (start_minute + (from.0 / 60_000_000) as i64).rem_euclid(1440) as u32;
+            for (g, spec) in sc.groups.iter().enumerate() {
+                if let Some(&(m, c)) = spec
+                    .schedule
+                    .iter()
+                    .rev()
+                    .find(|&&(m, _)| m <= minute)
+                    .or(spec.schedule.last())
+                {
+                    let changes_now = from.0 > 0 && (m == minute);
+                    if changes_now {
+                        open[g] = c;
+                    }
+                }
+            }
+        }
         while ev < sc.events.len() && sc.events[ev].at <= from {
             match sc.events[ev].action {
                 Action::SetBooths { group, count } => open[group.0] = count,
@@ -86,7 +149,7 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
                 Action::SetRows { rows } => rows_road = rows,
                 Action::CloseStage { stage } => closed[stage.0] = true,
                 Action::OpenStage { stage } => closed[stage.0] = false,
-                Action::Forbid { stage, mode } => forbidden[stage.0][mode.0] = true,
+                Action::Forbid { stage, mode, .. } => forbidden[stage.0][mode.0] = true,
                 Action::Allow { stage, mode } => forbidden[stage.0][mode.0] = false,
                 Action::ScaleArrivals { .. } => {}
             }

@@ -85,15 +85,27 @@ pub struct ModeStageReport {
     pub queue_peak_units: Estimate,
 }
 
-/// Crossings on one calendar day.
+/// What happened to a mode on one calendar day (units, and people where said).
 #[derive(Clone, Debug, Serialize)]
 pub struct DayReport {
     /// The date (`2022-09-27`).
     pub date: String,
+    /// Units arrived.
+    pub arrived_units: Estimate,
+    /// Units that did not join.
+    pub balked_units: Estimate,
+    /// Units that gave up and turned back.
+    pub reneged_units: Estimate,
+    /// Vehicles left by their occupants for another mode.
+    pub switched_units: Estimate,
+    /// People who left their vehicle.
+    pub switched_persons: Estimate,
+    /// Units that skipped the queue.
+    pub jumped_units: Estimate,
     /// Units crossed.
-    pub units: Estimate,
+    pub crossed_units: Estimate,
     /// People crossed.
-    pub persons: Estimate,
+    pub crossed_persons: Estimate,
 }
 
 /// Everything about one mode.
@@ -121,12 +133,32 @@ pub struct ModeReport {
     pub crossed_units: Estimate,
     /// People crossed.
     pub crossed_persons: Estimate,
-    /// Units still waiting or in service at the end.
+    /// Units already waiting at the start.
+    pub initial_units: Estimate,
+    /// Units that did not join a long queue.
+    pub balked_units: Estimate,
+    /// Units that gave up and turned back.
+    pub reneged_units: Estimate,
+    /// Vehicles whose occupants left them for another mode.
+    pub switched_units: Estimate,
+    /// People who left their vehicles.
+    pub switched_persons: Estimate,
+    /// The mode they switched to.
+    pub switched_to: Option<String>,
+    /// Units (people on foot) that came from another mode.
+    pub switched_in_units: Estimate,
+    /// Units sent away by a rule change.
+    pub sent_away_units: Estimate,
+    /// Units that skipped the queue.
+    pub jumped_units: Estimate,
+    /// Total wait of those who skipped the queue.
+    pub jumper_wait_min: DurationSummary,
+    /// Units still waiting, walking or in service at the end.
     pub in_system_units: Estimate,
     /// Per stage on the route.
     pub stages: Named<ModeStageReport>,
-    /// Crossings per day.
-    pub crossed_per_day: Vec<DayReport>,
+    /// Per day.
+    pub per_day: Vec<DayReport>,
 }
 
 /// Booth use at one stage.
@@ -253,8 +285,9 @@ pub struct SeriesReport {
     pub times_h: Vec<f64>,
     /// Calendar date-times of the samples.
     pub datetimes: Vec<String>,
-    /// Per mode: queue units, queue km, units crossed so far, people crossed so far.
-    pub modes: Vec<[Band; 4]>,
+    /// Per mode: queue units, queue km, then so far: units crossed, people
+    /// crossed, units balked, reneged, and vehicles left for another mode.
+    pub modes: Vec<[Band; 7]>,
     /// All vehicles' queue in km.
     pub road_km: Band,
     /// Per stage: booth utilisation over the interval before each sample.
@@ -315,14 +348,25 @@ pub fn aggregate(sc: &Scenario, outs: &[Outcome]) -> Report {
                 .collect();
             let days = outs
                 .iter()
-                .map(|o| o.modes[m].crossed_per_day.len())
+                .map(|o| o.modes[m].per_day.len())
                 .min()
                 .unwrap_or(0);
-            let crossed_per_day = (0..days)
-                .map(|d| DayReport {
-                    date: cal.date_label(SimTime(d as u64 * US_PER_DAY)),
-                    units: estimate_of(outs, |o| o.modes[m].crossed_per_day[d].units as f64),
-                    persons: estimate_of(outs, |o| o.modes[m].crossed_per_day[d].persons as f64),
+            let per_day = (0..days)
+                .map(|d| {
+                    let day = |f: fn(&crate::engine::DayCounts) -> f64| {
+                        estimate_of(outs, |o| f(&o.modes[m].per_day[d]))
+                    };
+                    DayReport {
+                        date: cal.date_label(SimTime(d as u64 * US_PER_DAY)),
+                        arrived_units: day(|c| c.arrived.units as f64),
+                        balked_units: day(|c| c.balked.units as f64),
+                        reneged_units: day(|c| c.reneged.units as f64),
+                        switched_units: day(|c| c.switched.units as f64),
+                        switched_persons: day(|c| c.switched.persons as f64),
+                        jumped_units: day(|c| c.jumped.units as f64),
+                        crossed_units: day(|c| c.crossed.units as f64),
+                        crossed_persons: day(|c| c.crossed.persons as f64),
+                    }
                 })
                 .collect();
             let report = ModeReport {
@@ -337,9 +381,23 @@ pub fn aggregate(sc: &Scenario, outs: &[Outcome]) -> Report {
                 arrived_persons: estimate_of(outs, |o| o.modes[m].arrived.persons as f64),
                 crossed_units: estimate_of(outs, |o| o.modes[m].crossed.units as f64),
                 crossed_persons: estimate_of(outs, |o| o.modes[m].crossed.persons as f64),
+                initial_units: estimate_of(outs, |o| o.modes[m].initial.units as f64),
+                balked_units: estimate_of(outs, |o| o.modes[m].balked.units as f64),
+                reneged_units: estimate_of(outs, |o| o.modes[m].reneged.units as f64),
+                switched_units: estimate_of(outs, |o| o.modes[m].switched_out.units as f64),
+                switched_persons: estimate_of(outs, |o| o.modes[m].switched_out.persons as f64),
+                switched_to: mode
+                    .behaviour
+                    .switching
+                    .as_ref()
+                    .map(|s| sc.modes[s.to.0].name.clone()),
+                switched_in_units: estimate_of(outs, |o| o.modes[m].switched_in.units as f64),
+                sent_away_units: estimate_of(outs, |o| o.modes[m].sent_away.units as f64),
+                jumped_units: estimate_of(outs, |o| o.modes[m].jumped.units as f64),
+                jumper_wait_min: h(&|o| &o.modes[m].jumper_wait),
                 in_system_units: estimate_of(outs, |o| o.modes[m].in_system.units as f64),
                 stages: Named(stages),
-                crossed_per_day,
+                per_day,
             };
             (mode.name.clone(), report)
         })
@@ -488,6 +546,18 @@ fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
                     band(
                         format!("{n}_crossed_persons"),
                         layout.mode(m, ModeColumn::CrossedPersons),
+                    ),
+                    band(
+                        format!("{n}_balked_units"),
+                        layout.mode(m, ModeColumn::Balked),
+                    ),
+                    band(
+                        format!("{n}_reneged_units"),
+                        layout.mode(m, ModeColumn::Reneged),
+                    ),
+                    band(
+                        format!("{n}_switched_units"),
+                        layout.mode(m, ModeColumn::Switched),
                     ),
                 ]
             })

@@ -225,7 +225,7 @@ fn bad_scenarios_get_located_messages_and_exit_2() {
         "unknown",
         &GOOD.replace("space_m = 7.5", "space_m = 7.5\ncolour = \"red\""),
         &[],
-        &["bad.toml:5:1: modes.car.colour: unknown key `colour` (allowed here: kind, people, space_m)"],
+        &["bad.toml:5:1: modes.car.colour: unknown key `colour` (allowed here: balk, kind, patience, people, space_m, switching)"],
     );
     rejects(
         "type",

@@ -54,6 +54,13 @@ impl<E: Copy> Calendar<E> {
     #[inline]
     pub fn schedule(&mut self, at: SimTime, event: E) {
         let key = self.stamp(at);
+        self.schedule_keyed(key, event);
+    }
+
+    /// Schedules `event` under a key stamped by another calendar (so that
+    /// events in several heaps still pop in one order).
+    #[inline]
+    pub fn schedule_keyed(&mut self, key: u128, event: E) {
         // Sift up from a hole at the end.
         let heap = &mut self.heap;
         let mut i = heap.len();

@@ -9,6 +9,7 @@ pub mod road;
 
 pub use calendar::Calendar;
 pub use outcome::{
-    cohort_width, Count, ModeColumn, ModeOutcome, Outcome, Series, SeriesLayout, StageOutcome,
+    cohort_width, Count, DayCounts, ModeColumn, ModeOutcome, Outcome, Series, SeriesLayout,
+    StageOutcome,
 };
 pub use replication::{run_replication, Replication};

@@ -41,6 +41,23 @@ impl Count {
     }
 }
 
+/// What happened to a mode's units on one day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCounts {
+    /// Arrived at the tail of the queue.
+    pub arrived: Count,
+    /// Did not join a long queue.
+    pub balked: Count,
+    /// Gave up waiting and turned back.
+    pub reneged: Count,
+    /// Left their vehicle to continue in another mode (vehicles, and the people in them).
+    pub switched: Count,
+    /// Skipped the queue.
+    pub jumped: Count,
+    /// Left the last stage.
+    pub crossed: Count,
+}
+
 /// One mode's results in one replication.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ModeOutcome {
@@ -57,14 +74,30 @@ pub struct ModeOutcome {
     pub queue: LevelSummary,
     /// The approach queue in km.
     pub queue_km: LevelSummary,
+    /// Waits of the units that skipped the queue (also counted in `wait`).
+    pub jumper_wait: Histogram,
     /// Arrived during the replication.
     pub arrived: Count,
+    /// Already waiting at time zero.
+    pub initial: Count,
+    /// Came from another mode (occupants who left their vehicle).
+    pub switched_in: Count,
     /// Left the last stage.
     pub crossed: Count,
-    /// Still waiting or in service at the end.
+    /// Did not join.
+    pub balked: Count,
+    /// Gave up and turned back.
+    pub reneged: Count,
+    /// Left their vehicle for another mode.
+    pub switched_out: Count,
+    /// Sent away by a rule change (`forbid_mode` with `queued = "sent_away"`).
+    pub sent_away: Count,
+    /// Skipped the queue.
+    pub jumped: Count,
+    /// Still waiting, walking, or in service at the end.
     pub in_system: Count,
-    /// Crossings per calendar day of the replication.
-    pub crossed_per_day: Vec<Count>,
+    /// Counts per calendar day of the replication.
+    pub per_day: Vec<DayCounts>,
     /// Total wait by arrival cohort (see [`cohort_width`]), recorded like `wait`.
     pub cohorts: Vec<Histogram>,
 }
@@ -118,10 +151,16 @@ pub enum ModeColumn {
     CrossedUnits = 2,
     /// People crossed so far.
     CrossedPersons = 3,
+    /// Units that did not join, so far.
+    Balked = 4,
+    /// Units that gave up, so far.
+    Reneged = 5,
+    /// Vehicles left for another mode, so far.
+    Switched = 6,
 }
 
 impl SeriesLayout {
-    const PER_MODE: usize = 4;
+    const PER_MODE: usize = 7;
 
     /// The layout for a scenario.
     pub fn new(scenario: &Scenario) -> SeriesLayout {
@@ -133,7 +172,12 @@ impl SeriesLayout {
 
     /// Columns per row.
     pub fn columns(&self) -> usize {
-        self.modes * Self::PER_MODE + 1 + self.stages
+        self.modes * Self::PER_MODE + 1 + 2 * self.stages
+    }
+
+    /// The column of the number of services started at a stage so far.
+    pub fn stage_served(&self, s: usize) -> usize {
+        self.modes * Self::PER_MODE + 1 + self.stages + s
     }
 
     /// The column of a per-mode figure.
@@ -175,4 +219,26 @@ pub struct Outcome {
     pub served_visits: u64,
     /// Sum of the waits of those visits, in minutes.
     pub served_wait_sum_min: f64,
+}
+
+impl ModeOutcome {
+    /// Units and people in = out + still present: `arrived + initial +
+    /// switched_in = crossed + balked + reneged + switched_out + sent_away +
+    /// in_system`. Returns the two sides, for units and for people.
+    pub fn balance(&self) -> [(u64, u64); 2] {
+        let inflow = [self.arrived, self.initial, self.switched_in];
+        let outflow = [
+            self.crossed,
+            self.balked,
+            self.reneged,
+            self.switched_out,
+            self.sent_away,
+            self.in_system,
+        ];
+        let sum = |cs: &[Count], f: fn(&Count) -> u64| cs.iter().map(f).sum::<u64>();
+        [
+            (sum(&inflow, |c| c.units), sum(&outflow, |c| c.units)),
+            (sum(&inflow, |c| c.persons), sum(&outflow, |c| c.persons)),
+        ]
+    }
 }

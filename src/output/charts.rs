@@ -386,7 +386,7 @@ fn queue_chart<DB: DrawingBackend>(
     km: bool,
 ) -> Result<(), String> {
     let col = usize::from(km);
-    let modes: Vec<(&String, &[Band; 4])> = report
+    let modes: Vec<(&String, &[Band; 7])> = report
         .modes
         .0
         .iter()
@@ -646,7 +646,7 @@ fn crossings_per_day<DB: DrawingBackend>(
         .modes
         .0
         .iter()
-        .map(|(_, m)| m.crossed_per_day.len())
+        .map(|(_, m)| m.per_day.len())
         .max()
         .unwrap_or(0)
         .max(1);
@@ -673,7 +673,7 @@ fn crossings_per_day<DB: DrawingBackend>(
                 .modes
                 .0
                 .iter()
-                .map(|(_, m)| m.crossed_per_day.get(d).map_or(0.0, |c| c.persons.mean))
+                .map(|(_, m)| m.per_day.get(d).map_or(0.0, |c| c.crossed_persons.mean))
                 .sum::<f64>()
         })
         .chain(observed.iter().map(|o| o.1 + o.2))
@@ -708,7 +708,7 @@ fn crossings_per_day<DB: DrawingBackend>(
         let colour = COLOURS[i % COLOURS.len()];
         let bars: Vec<Rectangle<(f64, f64)>> = (0..days)
             .map(|d| {
-                let v = m.crossed_per_day.get(d).map_or(0.0, |c| c.persons.mean);
+                let v = m.per_day.get(d).map_or(0.0, |c| c.crossed_persons.mean);
                 let r = Rectangle::new(
                     [(d as f64 + 0.1, base[d]), (d as f64 + 0.9, base[d] + v)],
                     colour.mix(0.85).filled(),
@@ -717,7 +717,7 @@ fn crossings_per_day<DB: DrawingBackend>(
                 r
             })
             .collect();
-        let units: f64 = m.crossed_per_day.iter().map(|c| c.units.mean).sum();
+        let units: f64 = m.per_day.iter().map(|c| c.crossed_units.mean).sum();
         chart
             .draw_series(bars)
             .map_err(err)?

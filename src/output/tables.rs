@@ -47,11 +47,13 @@ pub fn summary_json(report: &Report) -> Vec<u8> {
 pub fn timeseries_csv(report: &Report) -> String {
     let s = &report.series;
     let mut out = String::from("time_h,datetime");
-    for [units, km, cu, cp] in &s.modes {
-        for b in [units, km] {
+    for bands in &s.modes {
+        for b in &bands[..2] {
             write!(out, ",{0}_mean,{0}_p5,{0}_p95", b.name).unwrap();
         }
-        write!(out, ",{}_mean,{}_mean", cu.name, cp.name).unwrap();
+        for b in &bands[2..] {
+            write!(out, ",{}_mean", b.name).unwrap();
+        }
     }
     write!(out, ",{0}_mean,{0}_p5,{0}_p95", s.road_km.name).unwrap();
     for b in &s.utilisation {
@@ -60,8 +62,8 @@ pub fn timeseries_csv(report: &Report) -> String {
     out.push('\n');
     for r in 0..s.times_h.len() {
         write!(out, "{},{}", num(s.times_h[r], 4), s.datetimes[r]).unwrap();
-        for [units, km, cu, cp] in &s.modes {
-            for (b, d) in [(units, 2), (km, 3)] {
+        for bands in &s.modes {
+            for (b, d) in [(&bands[0], 2), (&bands[1], 3)] {
                 write!(
                     out,
                     ",{},{},{}",
@@ -71,7 +73,9 @@ pub fn timeseries_csv(report: &Report) -> String {
                 )
                 .unwrap();
             }
-            write!(out, ",{},{}", num(cu.mean[r], 2), num(cp.mean[r], 2)).unwrap();
+            for b in &bands[2..] {
+                write!(out, ",{}", num(b.mean[r], 2)).unwrap();
+            }
         }
         let b = &s.road_km;
         write!(
@@ -216,6 +220,29 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
             est(&m.in_system_units, 0)
         )
         .unwrap();
+        let behaviour = [
+            ("balked", &m.balked_units),
+            ("reneged", &m.reneged_units),
+            ("switched", &m.switched_units),
+            ("sent away", &m.sent_away_units),
+            ("jumped the queue", &m.jumped_units),
+            ("came from another mode", &m.switched_in_units),
+        ];
+        if behaviour.iter().any(|(_, e)| e.mean > 0.0) {
+            let parts: Vec<String> = behaviour
+                .iter()
+                .filter(|(_, e)| e.mean > 0.0)
+                .map(|(what, e)| match (*what, &m.switched_to) {
+                    ("switched", Some(to)) => format!(
+                        "switched {} (with {} people) to {to}",
+                        est(e, 0),
+                        est(&m.switched_persons, 0)
+                    ),
+                    _ => format!("{what} {}", est(e, 0)),
+                })
+                .collect();
+            writeln!(out, "  choices   {}", parts.join("; ")).unwrap();
+        }
     }
     writeln!(
         out,

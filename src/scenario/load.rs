@@ -105,8 +105,9 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
         people_mean: modes.iter().map(|m| m.people.mean()).collect(),
     };
 
+    let mut initial_queue = vec![0u32; modes.len()];
     let arrivals = match t.node("arrivals") {
-        Some(n) => read_arrivals(n, &ctx, &mut p),
+        Some(n) => read_arrivals(n, &ctx, &mut initial_queue, &mut p),
         None => {
             t.missing(
                 "arrivals",
@@ -165,6 +166,7 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
         warmup,
         modes,
         arrivals,
+        initial_queue,
         stages,
         groups,
         road_rows,
@@ -321,6 +323,7 @@ fn read_modes(node: &Node, p: &mut Problems) -> Vec<Mode> {
             "no modes (allowed: at least one, e.g. [modes.car])",
         );
     }
+    let names: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
     let mut modes = Vec::new();
     for e in entries {
         let path = join("modes", &e.key);
@@ -344,18 +347,25 @@ fn read_modes(node: &Node, p: &mut Problems) -> Vec<Mode> {
             Some(n) => People::read(n, &m.key_path("people"), p).unwrap_or(People::Fixed(1)),
             None => People::Fixed(1),
         };
+        let behaviour = super::behaviour::read(&mut m, &names, p);
         m.finish(p);
         modes.push(Mode {
             name: e.key.clone(),
             kind,
             space_m,
             people,
+            behaviour,
         });
     }
     modes
 }
 
-fn read_arrivals(node: &Node, ctx: &Ctx<'_>, p: &mut Problems) -> Vec<Arrivals> {
+fn read_arrivals(
+    node: &Node,
+    ctx: &Ctx<'_>,
+    initial: &mut [u32],
+    p: &mut Problems,
+) -> Vec<Arrivals> {
     let mut out = vec![
         Arrivals {
             segments: Vec::new()
@@ -382,6 +392,8 @@ fn read_arrivals(node: &Node, ctx: &Ctx<'_>, p: &mut Problems) -> Vec<Arrivals> 
             .iter()
             .any(|k| a.has(k));
         let has_profile = a.has("profile");
+        let queued = a.opt_int("initial_queue", 0, 10_000_000, p);
+        initial[i] = queued.unwrap_or(0) as u32;
         let segments = match (has_rate, has_profile) {
             (true, false) => read_rate(&mut a, |v| v > 0.0, "a rate above 0", p)
                 .map(|r| vec![(SimTime::ZERO, r)]),
@@ -397,6 +409,7 @@ fn read_arrivals(node: &Node, ctx: &Ctx<'_>, p: &mut Problems) -> Vec<Arrivals> 
                 );
                 None
             }
+            (false, false) if a.has("initial_queue") => None, // a standing queue, no arrivals
             (false, false) => {
                 p.at(
                     &path,
@@ -590,8 +603,13 @@ fn read_stages(node: &Node, ctx: &Ctx<'_>, p: &mut Problems) -> (Vec<Stage>, Vec
             ),
             None => t.missing("booths", "the stage's booth groups, [[stages.booths]]", p),
         }
+        let buffer = t.opt_int("buffer", 0, 100_000_000, p).map(|b| b as u32);
         t.finish(p);
-        stages.push(Stage { name, groups: ids });
+        stages.push(Stage {
+            name,
+            groups: ids,
+            buffer,
+        });
     }
     (stages, groups)
 }
@@ -668,14 +686,37 @@ fn read_group(
             }
         }
     }
-    let count = t.opt_int("count", 0, MAX_BOOTHS, p);
+    let schedule_path = t.key_path("schedule");
+    let schedule = match t.opt_array("schedule", p) {
+        Some(items) => super::behaviour::read_schedule(items, &schedule_path, MAX_BOOTHS, p),
+        None => Vec::new(),
+    };
+    let count = t.opt_int("count", 0, MAX_BOOTHS, p).or_else(|| {
+        // With a schedule, the count at the start is the schedule's.
+        let start = ctx.calendar.start();
+        let minute = start.hour * 60 + start.minute;
+        schedule
+            .iter()
+            .rev()
+            .find(|&&(m, _)| m <= minute)
+            .or(schedule.last())
+            .map(|&(_, c)| i64::from(c))
+    });
     if count.is_none() && !t.has("count") {
         t.missing(
             "count",
-            &format!("the number of booths, 0 to {MAX_BOOTHS}"),
+            &format!("the number of booths, 0 to {MAX_BOOTHS} (or a schedule)"),
             p,
         );
     }
+    let jump_share = t
+        .opt_f64_where(
+            "jump_share",
+            |v| (0.0..1.0).contains(&v),
+            "a share from 0 up to (not including) 1",
+            p,
+        )
+        .unwrap_or(0.0);
     let per_person_min = t
         .opt_f64_where("per_person_min", |v| v >= 0.0, "0 minutes or more", p)
         .unwrap_or(0.0);
@@ -722,6 +763,8 @@ fn read_group(
         service,
         per_person_min,
         speed,
+        schedule,
+        jump_share,
     })
 }
 
@@ -954,8 +997,13 @@ fn read_events(
             Some("forbid_mode") => {
                 let st = stage(&mut t, p);
                 let m = mode(&mut t, true, p);
-                st.zip(m)
-                    .map(|(stage, mode)| Action::Forbid { stage, mode })
+                let send_away =
+                    t.opt_choice("queued", &["wait", "sent_away"], p) == Some("sent_away");
+                st.zip(m).map(|(stage, mode)| Action::Forbid {
+                    stage,
+                    mode,
+                    send_away,
+                })
             }
             Some("allow_mode") => {
                 let st = stage(&mut t, p);

@@ -1,6 +1,7 @@
 //! Scenarios: the TOML file, its validation, and the typed, immutable [`Scenario`]
 //! the engine runs. The key-by-key reference is `docs/scenario-format.md`.
 
+pub mod behaviour;
 pub mod dist;
 pub mod error;
 mod load;
@@ -9,6 +10,7 @@ pub mod tree;
 
 use std::path::Path;
 
+pub use behaviour::{Abandoned, Balk, Behaviour, Switching};
 pub use dist::{Duration, People};
 pub use error::{Problem, ScenarioError};
 
@@ -49,6 +51,8 @@ pub struct Scenario {
     pub modes: Vec<Mode>,
     /// Arrival rate over time, one per mode (index = [`ModeId`]).
     pub arrivals: Vec<Arrivals>,
+    /// Units of each mode already waiting on the approach at time zero.
+    pub initial_queue: Vec<u32>,
     /// Control stages in the order travellers pass them.
     pub stages: Vec<Stage>,
     /// Booth groups of all stages.
@@ -92,6 +96,8 @@ pub struct Mode {
     pub space_m: f64,
     /// People carried per unit.
     pub people: People,
+    /// Patience, balking and switching.
+    pub behaviour: Behaviour,
 }
 
 /// A piecewise-constant arrival rate: `segments[i] = (start, rate per minute)`,
@@ -121,6 +127,9 @@ pub struct Stage {
     pub name: String,
     /// Its booth groups, as indices into [`Scenario::groups`].
     pub groups: Vec<GroupId>,
+    /// Most units that may wait at this stage (the zone before it); when full,
+    /// units finishing the stage before cannot leave their booth.
+    pub buffer: Option<u32>,
 }
 
 /// Booths with one service rule.
@@ -139,6 +148,10 @@ pub struct BoothGroup {
     /// Service speed: service times are divided by it (`service_speed` × the
     /// group's `capacity_per_day` adjustment; 1 = as written).
     pub speed: f64,
+    /// Booths by time of day, `(minute of day, count)`, repeating daily (empty: none).
+    pub schedule: Vec<(u32, u32)>,
+    /// Share of arriving units that skip this group's queue (served first).
+    pub jump_share: f64,
 }
 
 impl BoothGroup {
@@ -200,12 +213,14 @@ pub enum Action {
         /// The stage.
         stage: StageId,
     },
-    /// Stop serving a mode at a stage; its queue waits.
+    /// Stop serving a mode at a stage.
     Forbid {
         /// The stage.
         stage: StageId,
         /// The mode.
         mode: ModeId,
+        /// Whether those waiting there are sent away (else they wait).
+        send_away: bool,
     },
     /// Serve a mode at a stage again.
     Allow {

@@ -1,0 +1,247 @@
+//! What travellers and guards do beyond queueing: balking at a long queue,
+//! giving up when patience runs out, leaving the vehicle to walk (on patience
+//! or when walking is allowed), abandoned vehicles, and being sent away.
+
+use super::{Event, Replication, State, SALT_BALK, SALT_INVITE, SALT_PATIENCE, SALT_SWITCH};
+use crate::engine::rng::SplitMix64;
+use crate::scenario::{Abandoned, ModeId};
+use crate::time::SimTime;
+
+impl Replication<'_> {
+    /// Whether a newly arrived unit does not join (its queue is over the threshold).
+    pub(super) fn balks(&self, id: u32) -> bool {
+        let u = &self.units[id as usize];
+        let m = u.mode as usize;
+        let Some(balk) = &self.sc.modes[m].behaviour.balk else {
+            return false;
+        };
+        let units = self.approach_units(m);
+        let over_km = balk.above_km.is_some_and(|km| self.road.km(m, units) > km);
+        let over_wait = balk
+            .above_wait_h
+            .is_some_and(|h| self.expected_wait_h(m, units) > h);
+        (over_km || over_wait) && super::unit_uniform(u.seed, SALT_BALK) < balk.probability
+    }
+
+    /// Units ahead over the service rate of the open booths at the first stage, in hours.
+    fn expected_wait_h(&self, m: usize, units: f64) -> f64 {
+        let step = &self.routes[m][0];
+        let rate_per_h: f64 = step
+            .groups
+            .iter()
+            .map(|&g| {
+                let spec = &self.sc.groups[g];
+                let grp = &self.groups[g];
+                let mean = spec.service[m]
+                    .as_ref()
+                    .map_or(f64::INFINITY, |d| d.mean_min())
+                    + spec.per_person_min * self.sc.modes[m].people.mean();
+                f64::from(grp.open) * 60.0 / (mean * grp.factor[grp.slot_of[m] as usize])
+            })
+            .sum();
+        if rate_per_h > 0.0 {
+            units / rate_per_h
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Starts the unit's patience clock, if its mode has one.
+    pub(super) fn start_patience(&mut self, id: u32) {
+        let u = self.units[id as usize];
+        let Some(patience) = &self.sc.modes[u.mode as usize].behaviour.patience else {
+            return;
+        };
+        let at = self
+            .now
+            .plus(patience.sample(&mut SplitMix64::new(u.seed, SALT_PATIENCE), 1.0));
+        if at <= self.horizon {
+            let key = self.cal.stamp(at);
+            self.deadlines.schedule_keyed(key, (id, u.seq));
+        }
+    }
+
+    /// Patience has run out: a unit still waiting on its approach switches
+    /// mode (if it may and chooses to) or turns back.
+    pub(super) fn patience_runs_out(&mut self, id: u32, seq: u64) {
+        let u = self.units[id as usize];
+        if u.seq != seq || u.state != State::Waiting || u.step != 0 {
+            return; // served, moved on, or gone already
+        }
+        let m = u.mode as usize;
+        if let Some(sw) = &self.sc.modes[m].behaviour.switching {
+            if self.allowed_first(sw.to.0)
+                && super::unit_uniform(u.seed, SALT_SWITCH) < sw.on_patience
+            {
+                let position = self.position(id);
+                self.switch_mode(id, position);
+                return;
+            }
+        }
+        self.leave_queue(id);
+        let day = self.today();
+        self.modes_out[m].reneged.add(u.people);
+        self.day(m, day).reneged.add(u.people);
+        self.free_unit(id);
+    }
+
+    /// Whether mode `m` may be served at the first stage of its route.
+    fn allowed_first(&self, m: usize) -> bool {
+        !self.stages[self.routes[m][0].stage].forbidden[m]
+    }
+
+    /// Units ahead of a waiting unit in its queue.
+    fn position(&self, id: u32) -> usize {
+        let u = &self.units[id as usize];
+        let grp = &self.groups[u.group as usize];
+        let q = &grp.queues[grp.slot_of[u.mode as usize] as usize];
+        q.iter()
+            .take_while(|w| w.unit != id || w.seq != u.seq)
+            .filter(|w| {
+                let o = &self.units[w.unit as usize];
+                o.seq == w.seq && matches!(o.state, State::Waiting | State::Abandoned)
+            })
+            .count()
+    }
+
+    /// The occupants of a waiting vehicle leave it and walk to the checkpoint,
+    /// each becoming a unit of the target mode when they reach its queue.
+    fn switch_mode(&mut self, id: u32, position: usize) {
+        let u = self.units[id as usize];
+        let m = u.mode as usize;
+        let sw = self.sc.modes[m]
+            .behaviour
+            .switching
+            .clone()
+            .expect("switching is configured");
+        let km = self.road.km(m, position as f64);
+        let walk = SimTime::from_h(km / sw.walk_kmh);
+        let day = self.today();
+        self.modes_out[m].switched_out.add(u.people);
+        self.day(m, day).switched.add(u.people);
+        let to = sw.to.0;
+        for _ in 0..u.people {
+            let walker = self.new_unit(to, 1, State::Walking);
+            self.modes_out[to].switched_in.add(1);
+            self.cal
+                .schedule(self.now.plus(walk), Event::WalkArrive { unit: walker });
+        }
+        // The vehicle is no longer a traveller: its people have left.
+        self.in_system[m].remove(u.people);
+        match sw.vehicle {
+            Abandoned::Leaves => {
+                self.leave_queue(id);
+                self.release_unit(id);
+            }
+            Abandoned::Blocks(after) => {
+                let v = &mut self.units[id as usize];
+                v.state = State::Abandoned;
+                v.people = 0;
+                self.cal.schedule(
+                    self.now.plus(after),
+                    Event::Clear {
+                        unit: id,
+                        seq: u.seq,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A walker reaches the checkpoint and joins the foot queue (or gives up
+    /// at once if walking has been stopped meanwhile and it may not wait).
+    pub(super) fn walk_arrives(&mut self, id: u32) {
+        self.units[id as usize].arrived = self.now.0;
+        self.start_patience(id);
+        self.enter_step(id);
+    }
+
+    /// An abandoned vehicle's clearance time has come.
+    pub(super) fn clear_abandoned(&mut self, id: u32, seq: u64) {
+        let u = self.units[id as usize];
+        if u.seq == seq && u.state == State::Abandoned {
+            self.leave_queue(id);
+            self.free_abandoned(id);
+        }
+    }
+
+    /// Frees an abandoned vehicle's slot (its people were counted out already).
+    pub(super) fn free_abandoned(&mut self, id: u32) {
+        self.release_unit(id);
+    }
+
+    /// Frees a unit slot whose people are already counted elsewhere.
+    fn release_unit(&mut self, id: u32) {
+        let u = &mut self.units[id as usize];
+        u.state = State::Gone;
+        u.people = 0;
+        self.free.push(id);
+    }
+
+    /// A rule change sends away everyone of mode `m` waiting at `stage`.
+    pub(super) fn send_away(&mut self, stage: usize, m: usize) {
+        let ids: Vec<u32> = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| {
+                u.state == State::Waiting
+                    && u.mode as usize == m
+                    && self.groups[u.group as usize].stage == stage
+                    && self.routes[m]
+                        .get(u.step as usize)
+                        .is_some_and(|s| s.stage == stage)
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
+        for id in ids {
+            let people = self.units[id as usize].people;
+            self.leave_queue(id);
+            self.modes_out[m].sent_away.add(people);
+            self.free_unit(id);
+        }
+        self.release_blocked(stage);
+    }
+
+    /// Mode `to` has just been allowed (policy event `event`): occupants of
+    /// waiting vehicles whose mode switches to it may leave them now, with a
+    /// probability by their distance from the checkpoint.
+    pub(super) fn invite_switching(&mut self, to: usize, event: usize) {
+        for m in 0..self.sc.modes.len() {
+            let Some(sw) = &self.sc.modes[m].behaviour.switching else {
+                continue;
+            };
+            if sw.to != ModeId(to) || sw.when_allowed.is_empty() || !self.allowed_first(to) {
+                continue;
+            }
+            let bands = sw.when_allowed.clone();
+            // Walk each of the mode's first-stage queues in order, counting position.
+            let mut chosen: Vec<(u32, usize)> = Vec::new();
+            for &g in &self.routes[m][0].groups {
+                let grp = &self.groups[g];
+                let q = &grp.queues[grp.slot_of[m] as usize];
+                let mut position = 0;
+                for w in q {
+                    let u = &self.units[w.unit as usize];
+                    if u.seq != w.seq || !matches!(u.state, State::Waiting | State::Abandoned) {
+                        continue;
+                    }
+                    if u.state == State::Waiting {
+                        let km = self.road.km(m, position as f64);
+                        let p = bands
+                            .iter()
+                            .find(|&&(within, _)| km <= within)
+                            .map_or(0.0, |&(_, p)| p);
+                        if p > 0.0 && super::unit_uniform(u.seed, SALT_INVITE + event as u64) < p {
+                            chosen.push((w.unit, position));
+                        }
+                    }
+                    position += 1;
+                }
+            }
+            for (id, position) in chosen {
+                self.switch_mode(id, position);
+            }
+        }
+    }
+}

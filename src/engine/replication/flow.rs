@@ -1,0 +1,414 @@
+//! The flow of units: arrival, joining a group's queue, service, moving to the
+//! next stage (or waiting in the booth when its buffer is full), leaving.
+
+use rand::RngCore;
+use rand_distr::{Distribution, Exp1};
+
+use super::{Event, Replication, State, Unit, Waiting, SALT_JUMP};
+use crate::engine::rng::SplitMix64;
+use crate::stats::Histogram;
+use crate::time::SimTime;
+
+impl Replication<'_> {
+    pub(super) fn set_next_arrival(&mut self, m: usize, key: u128) {
+        self.arrival_key[m] = key;
+        if self.arrival_key.len() == 1 {
+            self.next_arrival = (key, 0);
+        } else {
+            let (i, &k) = self
+                .arrival_key
+                .iter()
+                .enumerate()
+                .min_by_key(|&(_, k)| *k)
+                .expect("modes");
+            self.next_arrival = (k, i);
+        }
+    }
+
+    /// Schedules the next arrival of mode `m` after `from`, by inverting the
+    /// integrated piecewise-constant rate (an exact non-homogeneous Poisson process).
+    pub(super) fn schedule_arrival(&mut self, m: usize, from: SimTime) {
+        let mut remaining: f64 = Exp1.sample(&mut self.arrival_rng[m]);
+        let segments = &self.arrival_segments[m];
+        let mut i = self.arrival_segment[m];
+        let mut t = from.0;
+        while let Some(&(end, rate)) = segments.get(i) {
+            if t < end {
+                if rate > 0.0 {
+                    let at = t.saturating_add((remaining / rate + 0.5) as u64);
+                    if at < end {
+                        self.arrival_segment[m] = i;
+                        let key = if at <= self.horizon.0 {
+                            self.cal.stamp(SimTime(at))
+                        } else {
+                            u128::MAX
+                        };
+                        self.set_next_arrival(m, key);
+                        return;
+                    }
+                    remaining -= rate * (end - t) as f64;
+                }
+                t = end;
+            }
+            if end > self.horizon.0 {
+                break;
+            }
+            i += 1;
+        }
+        self.set_next_arrival(m, u128::MAX);
+    }
+
+    /// A new unit of mode `m`, present from now, in state `state`.
+    pub(super) fn new_unit(&mut self, m: usize, people: u32, state: State) -> u32 {
+        let unit = Unit {
+            seed: self.service_rng[m].next_u64(),
+            seq: self.next_seq,
+            arrived: self.now.0,
+            stage_arrived: self.now.0,
+            wait: 0,
+            mode: m as u32,
+            people,
+            step: 0,
+            group: 0,
+            state,
+            jumper: false,
+        };
+        self.next_seq += 1;
+        self.in_system[m].add(people);
+        match self.free.pop() {
+            Some(id) => {
+                self.units[id as usize] = unit;
+                id
+            }
+            None => {
+                self.units.push(unit);
+                (self.units.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Frees a unit that leaves the system, with its people.
+    pub(super) fn free_unit(&mut self, id: u32) {
+        let u = &mut self.units[id as usize];
+        self.in_system[u.mode as usize].remove(u.people);
+        u.state = State::Gone;
+        self.free.push(id);
+    }
+
+    pub(super) fn arrive(&mut self, m: usize) {
+        self.schedule_arrival(m, self.now);
+        let people = self.sc.modes[m].people.sample(&mut self.behaviour_rng[m]);
+        let id = self.new_unit(m, people, State::Waiting);
+        let day = self.today();
+        self.modes_out[m].arrived.add(people);
+        self.day(m, day).arrived.add(people);
+        if self.balks(id) {
+            self.modes_out[m].balked.add(people);
+            self.day(m, day).balked.add(people);
+            self.free_unit(id);
+            return;
+        }
+        self.start_patience(id);
+        self.enter_step(id);
+    }
+
+    /// The queue already standing at time zero, in order, before any arrival.
+    pub(super) fn place_initial_queue(&mut self) {
+        for m in 0..self.sc.modes.len() {
+            for _ in 0..self.sc.initial_queue[m] {
+                let people = self.sc.modes[m].people.sample(&mut self.behaviour_rng[m]);
+                let id = self.new_unit(m, people, State::Waiting);
+                self.modes_out[m].initial.add(people);
+                self.start_patience(id);
+                self.enter_step(id);
+            }
+        }
+    }
+
+    pub(super) fn day(&mut self, m: usize, day: usize) -> &mut crate::engine::DayCounts {
+        let days = &mut self.modes_out[m].per_day;
+        if day >= days.len() {
+            days.resize(day + 1, Default::default());
+        }
+        &mut days[day]
+    }
+
+    /// The group of a step that can start serving mode `m` at once, if any.
+    fn free_group(&self, m: usize, step: usize) -> Option<usize> {
+        let route_step = &self.routes[m][step];
+        let st = &self.stages[route_step.stage];
+        if st.closed || st.forbidden[m] {
+            return None;
+        }
+        route_step.groups.iter().copied().find(|&g| {
+            let grp = &self.groups[g];
+            grp.busy < grp.open && grp.waiting == 0
+        })
+    }
+
+    /// The unit joins a group at its current step: service at once if a
+    /// booth is free and nobody waits, else the group's queue (or its jump
+    /// lane, for a unit that skips the queue).
+    pub(super) fn enter_step(&mut self, id: u32) {
+        let u = &mut self.units[id as usize];
+        u.stage_arrived = self.now.0;
+        u.state = State::Waiting;
+        let (m, step) = (u.mode as usize, u.step as usize);
+        if let Some(g) = self.free_group(m, step) {
+            self.units[id as usize].group = g as u32;
+            self.start_service(g, id);
+            return;
+        }
+        let route_step = &self.routes[m][step];
+        let stage = route_step.stage;
+        let g = if route_step.groups.len() == 1 {
+            route_step.groups[0]
+        } else {
+            // The group with the least work per open booth; ties go to the first listed.
+            let load =
+                |g: &super::GroupState| f64::from(g.waiting + g.busy) / f64::from(g.open.max(1));
+            *route_step
+                .groups
+                .iter()
+                .min_by(|&&a, &&b| load(&self.groups[a]).total_cmp(&load(&self.groups[b])))
+                .expect("a route step has groups")
+        };
+        let u = &mut self.units[id as usize];
+        u.group = g as u32;
+        let entry = Waiting {
+            seq: u.seq,
+            unit: id,
+        };
+        let share = self.sc.groups[g].jump_share;
+        let jumps = step == 0 && share > 0.0 && super::unit_uniform(u.seed, SALT_JUMP) < share;
+        let people = u.people;
+        let grp = &mut self.groups[g];
+        if jumps {
+            u.jumper = true;
+            grp.jump_lane.push_back(entry);
+            self.modes_out[m].jumped.add(people);
+            let day = self.today();
+            self.day(m, day).jumped.add(people);
+        } else {
+            let slot = grp.slot_of[m] as usize;
+            grp.queues[slot].push_back(entry);
+        }
+        self.groups[g].waiting += 1;
+        self.stages[stage].waiting += 1;
+        self.change_queue(m, stage, 1.0);
+    }
+
+    /// Updates the waiting count of (mode, stage) and the road queue.
+    #[inline]
+    pub(super) fn change_queue(&mut self, m: usize, stage: usize, delta: f64) {
+        let now = self.now;
+        let n_stages = self.stages.len();
+        let q = &mut self.queue[m * n_stages + stage];
+        q.add(now, delta);
+        if self.routes[m][0].stage == stage {
+            let units = q.value();
+            self.road.change(now, m, units, delta);
+        }
+    }
+
+    /// Takes a waiting unit out of its group's queue count (its entry stays,
+    /// marked by the unit's new state, and is skipped at the front).
+    pub(super) fn leave_queue(&mut self, id: u32) {
+        let u = self.units[id as usize];
+        let g = u.group as usize;
+        let stage = self.groups[g].stage;
+        self.groups[g].waiting -= 1;
+        self.stages[stage].waiting -= 1;
+        self.change_queue(u.mode as usize, stage, -1.0);
+    }
+
+    fn start_service(&mut self, g: usize, id: u32) {
+        let now = self.now;
+        let grp = &mut self.groups[g];
+        grp.busy += 1;
+        grp.busy_level.set(now, f64::from(grp.busy));
+        let stage = grp.stage;
+        self.stages[stage].served += 1;
+        let u = &mut self.units[id as usize];
+        u.state = State::InService;
+        let m = u.mode as usize;
+        let wait = now.0 - u.stage_arrived;
+        u.wait += wait;
+        if u.arrived >= self.warmup {
+            let out = &mut self.modes_out[m];
+            let route_len = self.routes[m].len();
+            if route_len > 1 {
+                out.stage_wait[stage].record(SimTime(wait));
+            }
+            if u.step as usize + 1 == route_len {
+                // The last stage: the unit's wait is complete.
+                out.wait.record(SimTime(u.wait));
+                if u.jumper {
+                    out.jumper_wait.record(SimTime(u.wait));
+                }
+                let c = (u.arrived / self.cohort_width) as usize;
+                if c >= out.cohorts.len() {
+                    out.cohorts.resize(c + 1, Histogram::new());
+                }
+                out.cohorts[c].record(SimTime(u.wait));
+            }
+            self.served_visits += 1;
+            self.served_wait_us += u128::from(wait);
+        }
+        let spec = &self.sc.groups[g];
+        let dist = spec.service[m].as_ref().expect("the group serves the mode");
+        let factor = grp.factor[grp.slot_of[m] as usize];
+        let mut rng = SplitMix64::new(u.seed, stage as u64);
+        let minutes = dist.sample_min(&mut rng) + spec.per_person_min * f64::from(u.people);
+        let done = now.plus(SimTime::from_min(minutes * factor));
+        self.cal.schedule(
+            done,
+            Event::ServiceEnd {
+                group: g as u32,
+                unit: id,
+            },
+        );
+    }
+
+    pub(super) fn end_service(&mut self, g: usize, id: u32) {
+        let u = &mut self.units[id as usize];
+        u.step += 1;
+        let (m, step) = (u.mode as usize, u.step as usize);
+        if step < self.routes[m].len() {
+            let next = self.routes[m][step].stage;
+            if let Some(cap) = self.sc.stages[next].buffer {
+                if self.stages[next].waiting >= cap && self.free_group(m, step).is_none() {
+                    // The zone before the next stage is full: the unit keeps its booth.
+                    self.units[id as usize].state = State::Blocked;
+                    self.stages[next].blocked.push_back((g, id));
+                    return;
+                }
+            }
+            self.free_booth(g);
+            self.enter_step(id);
+        } else {
+            self.free_booth(g);
+            self.depart(id);
+        }
+        self.pull(g);
+        let stage = self.groups[g].stage;
+        self.release_blocked(stage);
+    }
+
+    fn free_booth(&mut self, g: usize) {
+        let grp = &mut self.groups[g];
+        grp.busy -= 1;
+        grp.busy_level.set(self.now, f64::from(grp.busy));
+    }
+
+    /// Lets units blocked in the booths before `stage` move on while its
+    /// buffer has room (or a booth is free to take them at once).
+    pub(super) fn release_blocked(&mut self, stage: usize) {
+        let Some(cap) = self.sc.stages[stage].buffer else {
+            return;
+        };
+        while let Some(&(g, id)) = self.stages[stage].blocked.front() {
+            let u = self.units[id as usize];
+            if self.stages[stage].waiting >= cap
+                && self.free_group(u.mode as usize, u.step as usize).is_none()
+            {
+                return;
+            }
+            self.stages[stage].blocked.pop_front();
+            self.free_booth(g);
+            self.enter_step(id);
+            self.pull(g);
+            let before = self.groups[g].stage;
+            self.release_blocked(before);
+        }
+    }
+
+    fn depart(&mut self, id: u32) {
+        let u = self.units[id as usize];
+        let m = u.mode as usize;
+        if u.arrived >= self.warmup {
+            self.modes_out[m]
+                .sojourn
+                .record(SimTime(self.now.0 - u.arrived));
+        }
+        self.modes_out[m].crossed.add(u.people);
+        let day = self.today();
+        self.day(m, day).crossed.add(u.people);
+        self.free_unit(id);
+        self.crossed_total += 1;
+        if self
+            .sc
+            .end_after_crossings
+            .is_some_and(|n| self.crossed_total >= n)
+        {
+            self.stopped = true;
+        }
+    }
+
+    /// Whether a queue entry still stands for a waiting unit.
+    fn waiting_entry(&self, w: Waiting) -> bool {
+        let u = &self.units[w.unit as usize];
+        u.seq == w.seq && matches!(u.state, State::Waiting | State::Abandoned)
+    }
+
+    /// Starts service at group `g` while it has a free open booth and someone
+    /// it may serve: first the jump lane, then the earliest arrival among its
+    /// allowed modes' queues. Abandoned vehicles reaching the front are cleared.
+    pub(super) fn pull(&mut self, g: usize) {
+        loop {
+            let grp = &self.groups[g];
+            let st = &self.stages[grp.stage];
+            if grp.busy >= grp.open || grp.waiting == 0 || st.closed {
+                return;
+            }
+            let Some((lane, w)) = self.next_in_line(g) else {
+                return;
+            };
+            let grp = &mut self.groups[g];
+            match lane {
+                None => grp.jump_lane.pop_front(),
+                Some(slot) => grp.queues[slot].pop_front(),
+            };
+            self.leave_queue(w.unit);
+            if self.units[w.unit as usize].state == State::Abandoned {
+                self.free_abandoned(w.unit);
+                continue;
+            }
+            self.start_service(g, w.unit);
+        }
+    }
+
+    /// The entry to serve next at `g` (dropping marked entries at the fronts):
+    /// `(None, entry)` from the jump lane, `(Some(slot), entry)` from a queue.
+    fn next_in_line(&mut self, g: usize) -> Option<(Option<usize>, Waiting)> {
+        let stage = self.groups[g].stage;
+        while let Some(&w) = self.groups[g].jump_lane.front() {
+            if !self.waiting_entry(w) {
+                self.groups[g].jump_lane.pop_front();
+                continue;
+            }
+            let m = self.units[w.unit as usize].mode as usize;
+            if !self.stages[stage].forbidden[m] {
+                return Some((None, w));
+            }
+            break;
+        }
+        let mut best: Option<(usize, Waiting)> = None;
+        for slot in 0..self.groups[g].queues.len() {
+            let m = self.groups[g].slot_mode[slot] as usize;
+            if self.stages[stage].forbidden[m] {
+                continue;
+            }
+            while let Some(&w) = self.groups[g].queues[slot].front() {
+                if self.waiting_entry(w) {
+                    if best.is_none_or(|(_, b)| w.seq < b.seq) {
+                        best = Some((slot, w));
+                    }
+                    break;
+                }
+                self.groups[g].queues[slot].pop_front();
+            }
+        }
+        best.map(|(slot, w)| (Some(slot), w))
+    }
+}

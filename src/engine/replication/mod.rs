@@ -1,0 +1,572 @@
+//! One replication of the border model: arrivals, queues at booth groups,
+//! service, stages in series with buffers, policy events, booth schedules,
+//! behaviour (patience, balking, switching, queue-jumping), samples and
+//! observations. Single-threaded and infallible once the scenario is valid.
+//!
+//! The calendar holds service ends, walks and clearances; each mode's next
+//! arrival and every patience deadline live outside it (arrivals in a small
+//! array, deadlines in a heap of their own), so waiting units cost the main
+//! calendar nothing. Units leaving a queue early are marked, not searched
+//! for: a queue entry whose unit has moved on is skipped when it reaches the
+//! front.
+
+mod behaviour;
+mod flow;
+mod observe;
+
+use std::collections::VecDeque;
+
+use super::calendar::Calendar;
+use super::outcome::{cohort_width, Count, ModeOutcome, Outcome, SeriesLayout};
+use super::rng::{stream, Purpose, SplitMix64};
+use super::road::Road;
+use crate::scenario::{Action, ModeId, Scenario};
+use crate::stats::{Area, Histogram, Level};
+use crate::time::{SimTime, US_PER_DAY, US_PER_MIN};
+
+/// What the main calendar holds.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// A booth of a group finishes serving a unit.
+    ServiceEnd { group: u32, unit: u32 },
+    /// A person who left a vehicle reaches the checkpoint on foot.
+    WalkArrive { unit: u32 },
+    /// An abandoned vehicle is cleared from the queue.
+    Clear { unit: u32, seq: u64 },
+}
+
+/// Where a unit is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum State {
+    #[default]
+    Waiting,
+    InService,
+    /// Finished a stage but cannot leave its booth: the next stage's buffer is full.
+    Blocked,
+    Walking,
+    /// A vehicle left by its occupants, still taking a place in the queue.
+    Abandoned,
+    /// Gone (its slot is free).
+    Gone,
+}
+
+/// A traveller unit present in the system.
+#[derive(Clone, Copy, Debug, Default)]
+struct Unit {
+    /// Seed of the unit's own draws (service at each stage, patience, choices).
+    seed: u64,
+    /// Arrival order, for FIFO across the modes of a group; also tells a
+    /// queue entry of this unit from one of an earlier unit in the same slot.
+    seq: u64,
+    arrived: u64,
+    stage_arrived: u64,
+    /// Wait so far over all stages, in microseconds.
+    wait: u64,
+    mode: u32,
+    people: u32,
+    /// Position on the mode's route.
+    step: u32,
+    /// The group it waits at or is served by.
+    group: u32,
+    state: State,
+    jumper: bool,
+}
+
+/// A unit waiting in a group's queue.
+#[derive(Clone, Copy, Debug)]
+struct Waiting {
+    seq: u64,
+    unit: u32,
+}
+
+/// A stage on a mode's route and the groups there that serve it.
+#[derive(Clone, Debug)]
+struct Step {
+    stage: usize,
+    groups: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+struct GroupState {
+    stage: usize,
+    open: u32,
+    busy: u32,
+    /// For each mode, its queue slot (`u32::MAX` if not served).
+    slot_of: Vec<u32>,
+    slot_mode: Vec<u32>,
+    queues: Vec<VecDeque<Waiting>>,
+    /// Units that skip the queue, in their own order.
+    jump_lane: VecDeque<Waiting>,
+    factor: Vec<f64>,
+    /// Units waiting (queues and jump lane), not counting marked entries.
+    waiting: u32,
+    busy_level: Area,
+    open_level: Area,
+    /// Next booth-schedule change, and the index of that entry.
+    shift_at: SimTime,
+    shift_idx: usize,
+}
+
+#[derive(Clone, Debug)]
+struct StageState {
+    closed: bool,
+    forbidden: Vec<bool>,
+    /// Units waiting at this stage, all groups.
+    waiting: u32,
+    /// Units that finished the stage before and wait in their booth: `(group, unit)`.
+    blocked: VecDeque<(usize, u32)>,
+    /// Services started here so far.
+    served: u64,
+}
+
+/// Per observation, how its value is taken.
+#[derive(Clone, Copy, Debug)]
+enum ProbeKind {
+    Level,
+    PeriodStart,
+    PeriodEnd,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Control {
+    Policy(usize),
+    Probe(usize, ProbeKind),
+}
+
+/// Salts of a unit's own draws beyond its per-stage service draws.
+const SALT_PATIENCE: u64 = 1 << 40;
+const SALT_BALK: u64 = (1 << 40) + 1;
+const SALT_JUMP: u64 = (1 << 40) + 2;
+const SALT_SWITCH: u64 = (1 << 40) + 3;
+const SALT_INVITE: u64 = 1 << 41;
+
+/// A uniform draw in [0, 1) from a unit's seed and a salt: the same unit makes
+/// the same choice at every sweep point (common random numbers).
+fn unit_uniform(seed: u64, salt: u64) -> f64 {
+    use rand::RngCore;
+    (SplitMix64::new(seed, salt).next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The state of one replication.
+pub struct Replication<'s> {
+    sc: &'s Scenario,
+    now: SimTime,
+    horizon: SimTime,
+    warmup: u64,
+    cal: Calendar<Event>,
+    /// Patience deadlines `(unit, seq)`, keyed like the calendar.
+    deadlines: Calendar<(u32, u64)>,
+    units: Vec<Unit>,
+    free: Vec<u32>,
+    next_seq: u64,
+    events: u64,
+
+    arrival_rng: Vec<SplitMix64>,
+    service_rng: Vec<SplitMix64>,
+    behaviour_rng: Vec<SplitMix64>,
+    arrival_segment: Vec<usize>,
+    /// Per mode, `(end in µs, arrivals per µs)` of each piece of the rate profile.
+    arrival_segments: Vec<Vec<(u64, f64)>>,
+    routes: Vec<Vec<Step>>,
+
+    groups: Vec<GroupState>,
+    stages: Vec<StageState>,
+
+    /// Units waiting per (mode, stage), index `mode * stages + stage`.
+    queue: Vec<Level>,
+    road: Road,
+    /// Per mode, the calendar key of its next arrival (`u128::MAX`: none).
+    arrival_key: Vec<u128>,
+    /// The earliest of `arrival_key`, and its mode.
+    next_arrival: (u128, usize),
+
+    modes_out: Vec<ModeOutcome>,
+    in_system: Vec<Count>,
+    crossed_total: u64,
+    served_visits: u64,
+    served_wait_us: u128,
+    cohort_width: u64,
+
+    controls: Vec<(SimTime, Control)>,
+    next_control: usize,
+    next_sample: SimTime,
+    next_shift: SimTime,
+    layout: SeriesLayout,
+    series: Vec<f64>,
+    last_sample_areas: Vec<(f64, f64)>,
+    probes: Vec<f64>,
+    stopped: bool,
+}
+
+impl<'s> Replication<'s> {
+    /// Sets up replication `index` of the scenario.
+    pub fn new(sc: &'s Scenario, index: u32) -> Replication<'s> {
+        let n_modes = sc.modes.len();
+        let n_stages = sc.stages.len();
+        let warmup = sc.warmup;
+        let routes: Vec<Vec<Step>> = (0..n_modes)
+            .map(|m| {
+                sc.stages
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(s, st)| {
+                        let groups: Vec<usize> = st
+                            .groups
+                            .iter()
+                            .map(|g| g.0)
+                            .filter(|&g| sc.groups[g].serves(ModeId(m)))
+                            .collect();
+                        (!groups.is_empty()).then_some(Step { stage: s, groups })
+                    })
+                    .collect()
+            })
+            .collect();
+        let start_minute = {
+            let d = sc.calendar.start();
+            u64::from(d.hour * 60 + d.minute)
+        };
+        let groups = sc
+            .groups
+            .iter()
+            .map(|g| {
+                let mut slot_of = vec![u32::MAX; n_modes];
+                let mut slot_mode = Vec::new();
+                for (m, slot) in slot_of.iter_mut().enumerate() {
+                    if g.serves(ModeId(m)) {
+                        *slot = slot_mode.len() as u32;
+                        slot_mode.push(m as u32);
+                    }
+                }
+                let mut open_level = Area::new(warmup);
+                open_level.set(SimTime::ZERO, f64::from(g.count));
+                let (shift_at, shift_idx) = first_shift(&g.schedule, start_minute);
+                GroupState {
+                    stage: g.stage.0,
+                    open: g.count,
+                    busy: 0,
+                    queues: vec![VecDeque::new(); slot_mode.len()],
+                    jump_lane: VecDeque::new(),
+                    factor: vec![1.0 / g.speed; slot_mode.len()],
+                    slot_of,
+                    slot_mode,
+                    waiting: 0,
+                    busy_level: Area::new(warmup),
+                    open_level,
+                    shift_at,
+                    shift_idx,
+                }
+            })
+            .collect::<Vec<GroupState>>();
+        let next_shift = groups
+            .iter()
+            .map(|g| g.shift_at)
+            .min()
+            .unwrap_or(SimTime::NEVER);
+
+        let mut controls: Vec<(SimTime, Control)> = sc
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.at, Control::Policy(i)))
+            .collect();
+        for (i, o) in sc.observations.iter().enumerate() {
+            match o.until {
+                Some(until) => {
+                    controls.push((o.at, Control::Probe(i, ProbeKind::PeriodStart)));
+                    controls.push((until, Control::Probe(i, ProbeKind::PeriodEnd)));
+                }
+                None => controls.push((o.at, Control::Probe(i, ProbeKind::Level))),
+            }
+        }
+        // Stable: policy changes keep file order; at equal times they precede probes.
+        controls.sort_by_key(|c| c.0);
+
+        let modes_out = (0..n_modes)
+            .map(|_| ModeOutcome {
+                stage_wait: vec![Histogram::new(); n_stages],
+                ..ModeOutcome::default()
+            })
+            .collect();
+        let rng = |p| {
+            (0..n_modes)
+                .map(|m| stream(sc.seed, index, m, p))
+                .collect::<Vec<_>>()
+        };
+        let mut r = Replication {
+            sc,
+            now: SimTime::ZERO,
+            horizon: sc.horizon,
+            warmup: warmup.0,
+            cal: Calendar::new(),
+            deadlines: Calendar::new(),
+            units: Vec::with_capacity(1024),
+            free: Vec::new(),
+            next_seq: 0,
+            events: 0,
+            arrival_rng: rng(Purpose::Arrivals),
+            service_rng: rng(Purpose::Service),
+            behaviour_rng: rng(Purpose::Behaviour),
+            arrival_segment: vec![0; n_modes],
+            arrival_segments: sc
+                .arrivals
+                .iter()
+                .map(|a| {
+                    let s = &a.segments;
+                    (0..s.len())
+                        .map(|i| (s.get(i + 1).map_or(u64::MAX, |n| n.0 .0), s[i].1 / 60e6))
+                        .collect()
+                })
+                .collect(),
+            routes,
+            groups,
+            stages: vec![
+                StageState {
+                    closed: false,
+                    forbidden: vec![false; n_modes],
+                    waiting: 0,
+                    blocked: VecDeque::new(),
+                    served: 0,
+                };
+                n_stages
+            ],
+            queue: vec![Level::new(warmup); n_modes * n_stages],
+            road: Road::new(sc, warmup),
+            arrival_key: vec![u128::MAX; n_modes],
+            next_arrival: (u128::MAX, 0),
+            modes_out,
+            in_system: vec![Count::default(); n_modes],
+            crossed_total: 0,
+            served_visits: 0,
+            served_wait_us: 0,
+            cohort_width: cohort_width(sc).0,
+            controls,
+            next_control: 0,
+            next_sample: SimTime::ZERO,
+            next_shift,
+            layout: SeriesLayout::new(sc),
+            series: Vec::new(),
+            last_sample_areas: vec![(0.0, 0.0); n_stages],
+            probes: vec![f64::NAN; sc.observations.len()],
+            stopped: false,
+        };
+        r.place_initial_queue();
+        for m in 0..n_modes {
+            r.schedule_arrival(m, SimTime::ZERO);
+        }
+        r
+    }
+
+    /// Runs to the horizon (or until `end_after_crossings`) and returns the outcome.
+    pub fn run(mut self) -> Outcome {
+        let mut next_control = self.next_control_time();
+        loop {
+            let heap_key = self.cal.next_key();
+            let deadline_key = self.deadlines.next_key();
+            let key = heap_key.min(self.next_arrival.0).min(deadline_key);
+            let next_event = if key == u128::MAX {
+                SimTime::NEVER
+            } else {
+                SimTime((key >> 64) as u64)
+            };
+            if next_control <= next_event {
+                if next_control > self.horizon {
+                    break;
+                }
+                self.now = next_control;
+                self.handle_control();
+                next_control = self.next_control_time();
+                continue;
+            }
+            if next_event > self.horizon {
+                break;
+            }
+            self.now = next_event;
+            self.events += 1;
+            if key == self.next_arrival.0 {
+                self.arrive(self.next_arrival.1);
+            } else if key == deadline_key {
+                let (_, (unit, seq)) = self.deadlines.pop().expect("a deadline");
+                self.patience_runs_out(unit, seq);
+            } else {
+                match self.cal.pop().expect("a pending event").1 {
+                    Event::ServiceEnd { group, unit } => self.end_service(group as usize, unit),
+                    Event::WalkArrive { unit } => self.walk_arrives(unit),
+                    Event::Clear { unit, seq } => self.clear_abandoned(unit, seq),
+                }
+            }
+            if self.stopped {
+                break;
+            }
+        }
+        let end = if self.stopped { self.now } else { self.horizon };
+        self.finish(end)
+    }
+
+    fn next_control_time(&self) -> SimTime {
+        let c = self
+            .controls
+            .get(self.next_control)
+            .map_or(SimTime::NEVER, |c| c.0);
+        c.min(self.next_sample).min(self.next_shift)
+    }
+
+    fn handle_control(&mut self) {
+        if self.next_sample <= self.now {
+            self.sample();
+            self.next_sample = self.next_sample.plus(self.sc.sample_interval);
+            return;
+        }
+        if self.next_shift <= self.now {
+            self.change_shifts();
+            return;
+        }
+        let (_, c) = self.controls[self.next_control];
+        self.next_control += 1;
+        match c {
+            Control::Policy(i) => {
+                self.events += 1;
+                self.apply(i);
+            }
+            Control::Probe(i, kind) => {
+                let v = self.probe_value(i);
+                self.probes[i] = match kind {
+                    ProbeKind::Level | ProbeKind::PeriodStart => v,
+                    ProbeKind::PeriodEnd => v - self.probes[i],
+                };
+            }
+        }
+    }
+
+    /// Applies every booth-schedule change due now; a change overrides any
+    /// earlier `set_booths` until the next change.
+    fn change_shifts(&mut self) {
+        for g in 0..self.groups.len() {
+            if self.groups[g].shift_at > self.now {
+                continue;
+            }
+            let schedule = &self.sc.groups[g].schedule;
+            let grp = &mut self.groups[g];
+            let (minute, count) = schedule[grp.shift_idx];
+            grp.shift_idx = (grp.shift_idx + 1) % schedule.len();
+            let next_minute = schedule[grp.shift_idx].0;
+            let gap = (u64::from(next_minute) + 1440 - u64::from(minute) - 1) % 1440 + 1;
+            grp.shift_at = grp.shift_at.plus(SimTime(gap * US_PER_MIN));
+            self.set_open(g, count);
+        }
+        self.next_shift = self
+            .groups
+            .iter()
+            .map(|g| g.shift_at)
+            .min()
+            .unwrap_or(SimTime::NEVER);
+    }
+
+    fn set_open(&mut self, g: usize, count: u32) {
+        let grp = &mut self.groups[g];
+        grp.open = count;
+        grp.open_level.set(self.now, f64::from(count));
+        self.pull(g);
+    }
+
+    fn apply(&mut self, i: usize) {
+        let now = self.now;
+        match self.sc.events[i].action {
+            Action::SetBooths { group, count } => self.set_open(group.0, count),
+            Action::ScaleService {
+                group,
+                mode,
+                factor,
+            } => {
+                let speed = self.sc.groups[group.0].speed;
+                let grp = &mut self.groups[group.0];
+                for (slot, &m) in grp.slot_mode.iter().enumerate() {
+                    if mode.is_none_or(|x| x.0 == m as usize) {
+                        grp.factor[slot] = factor / speed;
+                    }
+                }
+            }
+            Action::ScaleArrivals { .. } => {} // folded into the arrival profile at load
+            Action::SetRows { rows } => {
+                let units: Vec<f64> = (0..self.sc.modes.len())
+                    .map(|m| self.approach_units(m))
+                    .collect();
+                self.road.set_rows(now, rows, |m| units[m]);
+            }
+            Action::CloseStage { stage } => self.stages[stage.0].closed = true,
+            Action::OpenStage { stage } => {
+                self.stages[stage.0].closed = false;
+                self.pull_stage(stage.0);
+            }
+            Action::Forbid {
+                stage,
+                mode,
+                send_away,
+            } => {
+                self.stages[stage.0].forbidden[mode.0] = true;
+                if send_away {
+                    self.send_away(stage.0, mode.0);
+                }
+            }
+            Action::Allow { stage, mode } => {
+                self.stages[stage.0].forbidden[mode.0] = false;
+                self.pull_stage(stage.0);
+                self.invite_switching(mode.0, i);
+            }
+        }
+    }
+
+    fn pull_stage(&mut self, stage: usize) {
+        for g in 0..self.groups.len() {
+            if self.groups[g].stage == stage {
+                self.pull(g);
+            }
+        }
+    }
+
+    /// Units waiting on mode `m`'s approach (before the first stage of its route).
+    fn approach_units(&self, m: usize) -> f64 {
+        self.queue[m * self.stages.len() + self.routes[m][0].stage].value()
+    }
+
+    /// The day index of now, for daily counts.
+    fn today(&self) -> usize {
+        (self.now.0 / US_PER_DAY) as usize
+    }
+}
+
+/// The first schedule change after time zero, and its entry.
+fn first_shift(schedule: &[(u32, u32)], start_minute: u64) -> (SimTime, usize) {
+    if schedule.is_empty() {
+        return (SimTime::NEVER, 0);
+    }
+    let idx = schedule
+        .iter()
+        .position(|&(m, _)| u64::from(m) > start_minute)
+        .unwrap_or(0);
+    let minute = u64::from(schedule[idx].0);
+    let gap = if minute > start_minute {
+        minute - start_minute
+    } else {
+        minute + 1440 - start_minute
+    };
+    (SimTime(gap * US_PER_MIN), idx)
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        0.0
+    }
+}
+
+/// Runs replication `index` of a scenario.
+///
+/// ```
+/// let s = borderq::Scenario::load("scenarios/mmc.toml".as_ref(), &["horizon_days=1".into()]).unwrap();
+/// let out = borderq::engine::run_replication(&s, 0);
+/// assert!(out.modes[0].crossed.units > 10_000);
+/// ```
+pub fn run_replication(sc: &Scenario, index: u32) -> Outcome {
+    Replication::new(sc, index).run()
+}

@@ -1,0 +1,127 @@
+//! What a replication shows: time-series samples, observation probes, and
+//! the outcome at the end.
+
+use super::{ratio, Replication};
+use crate::engine::outcome::{DayCounts, ModeColumn, Outcome, Series, StageOutcome};
+use crate::scenario::Metric;
+use crate::time::{SimTime, US_PER_DAY};
+
+impl Replication<'_> {
+    pub(super) fn probe_value(&self, i: usize) -> f64 {
+        let o = &self.sc.observations[i];
+        let modes = 0..self.sc.modes.len();
+        let wanted = |m: &usize| o.mode.is_none_or(|x| x.0 == *m);
+        match o.metric {
+            Metric::QueueKm => match o.mode {
+                Some(m) => self.road.km(m.0, self.approach_units(m.0)),
+                None => self.road.road_km(),
+            },
+            Metric::QueueUnits => modes.filter(wanted).map(|m| self.approach_units(m)).sum(),
+            Metric::CrossedUnits => modes
+                .filter(wanted)
+                .map(|m| self.modes_out[m].crossed.units as f64)
+                .sum(),
+            Metric::CrossedPersons => modes
+                .filter(wanted)
+                .map(|m| self.modes_out[m].crossed.persons as f64)
+                .sum(),
+        }
+    }
+
+    pub(super) fn sample(&mut self) {
+        let now = self.now;
+        let start = self.series.len();
+        self.series.resize(start + self.layout.columns(), 0.0);
+        let n_stages = self.stages.len();
+        for m in 0..self.sc.modes.len() {
+            let row = &mut self.series[start..];
+            let q = self.queue[m * n_stages + self.routes[m][0].stage].value();
+            row[self.layout.mode(m, ModeColumn::QueueUnits)] = q;
+            row[self.layout.mode(m, ModeColumn::QueueKm)] = self.road.km(m, q);
+            row[self.layout.mode(m, ModeColumn::CrossedUnits)] =
+                self.modes_out[m].crossed.units as f64;
+            row[self.layout.mode(m, ModeColumn::CrossedPersons)] =
+                self.modes_out[m].crossed.persons as f64;
+            let out = &self.modes_out[m];
+            row[self.layout.mode(m, ModeColumn::Balked)] = out.balked.units as f64;
+            row[self.layout.mode(m, ModeColumn::Reneged)] = out.reneged.units as f64;
+            row[self.layout.mode(m, ModeColumn::Switched)] = out.switched_out.units as f64;
+        }
+        self.series[start + self.layout.road_km()] = self.road.road_km();
+        for s in 0..n_stages {
+            let (busy, open) = self.stage_areas(s, now);
+            let (b0, o0) = self.last_sample_areas[s];
+            let util = if open > o0 {
+                (busy - b0) / (open - o0)
+            } else {
+                0.0
+            };
+            self.series[start + self.layout.stage_utilisation(s)] = util;
+            self.series[start + self.layout.stage_served(s)] = self.stages[s].served as f64;
+            self.last_sample_areas[s] = (busy, open);
+        }
+    }
+
+    /// Busy and open booth-minutes of a stage's groups up to `now`.
+    pub(super) fn stage_areas(&self, s: usize, now: SimTime) -> (f64, f64) {
+        self.groups
+            .iter()
+            .filter(|g| g.stage == s)
+            .fold((0.0, 0.0), |(b, o), g| {
+                (
+                    b + g.busy_level.area_min(now),
+                    o + g.open_level.area_min(now),
+                )
+            })
+    }
+
+    pub(super) fn finish(mut self, end: SimTime) -> Outcome {
+        let n_stages = self.stages.len();
+        for (m, out) in self.modes_out.iter_mut().enumerate() {
+            if let [only] = &self.routes[m][..] {
+                // One stage: its waits are the total waits (recorded once).
+                out.stage_wait[only.stage] = out.wait.clone();
+            }
+            out.stage_queue = (0..n_stages)
+                .map(|s| self.queue[m * n_stages + s].summary(end))
+                .collect();
+            out.queue = out.stage_queue[self.routes[m][0].stage];
+            out.queue_km = self.road.mode_summary(m, out.queue, end);
+            out.in_system = self.in_system[m];
+            let days = end.0.div_ceil(US_PER_DAY).max(1) as usize;
+            out.per_day
+                .resize(days.max(out.per_day.len()), DayCounts::default());
+        }
+        let stages = (0..n_stages)
+            .map(|s| {
+                let (busy, open) = self.stage_areas(s, end);
+                let group_utilisation = self
+                    .groups
+                    .iter()
+                    .filter(|g| g.stage == s)
+                    .map(|g| ratio(g.busy_level.area_min(end), g.open_level.area_min(end)))
+                    .collect();
+                StageOutcome {
+                    utilisation: ratio(busy, open),
+                    group_utilisation,
+                }
+            })
+            .collect();
+        let columns = self.layout.columns();
+        Outcome {
+            end,
+            events: self.events,
+            modes: self.modes_out,
+            stages,
+            road_km: self.road.road_summary(end),
+            series: Series {
+                columns,
+                values: self.series,
+            },
+            observations: self.probes,
+            waiting_mean: self.queue.iter().map(|q| q.summary(end).mean).sum(),
+            served_visits: self.served_visits,
+            served_wait_sum_min: self.served_wait_us as f64 / 60e6,
+        }
+    }
+}
