@@ -1154,6 +1154,7 @@ fn check_service_coverage(
     for s in stages {
         let ever_open = s.groups.iter().any(|&g| {
             groups[g.0].count > 0
+                || groups[g.0].schedule.iter().any(|&(_, c)| c > 0)
                 || events
                     .iter()
                     .any(|e| matches!(e.action, Action::SetBooths { group, count } if group == g && count > 0))
