@@ -175,6 +175,10 @@ fn the_jam_on_27_september_is_15_km_give_or_take_3() {
         .expect("the 27 Sep observation");
     let km = jam["simulated"]["mean"].as_f64().unwrap();
     assert!((km - 15.0).abs() <= 3.0, "27 Sep jam {km} km");
+    // The calibration holds: every reported figure within its tolerance.
+    for o in s["observations"].as_array().unwrap() {
+        assert_eq!(o["within"], true, "outside its tolerance: {o}");
+    }
 }
 
 /// Runs a bad scenario; expects exit 2, every message on stderr, no output folder.
