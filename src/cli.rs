@@ -103,6 +103,10 @@ pub struct SweepArgs {
     #[arg(long)]
     pub independent: bool,
 
+    /// Refuse sweeps expected to handle more events than this (all tasks).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+    pub max_events: f64,
+
     /// The most points allowed in the grid.
     #[arg(long, value_name = "N", default_value_t = borderq::sweep::DEFAULT_MAX_POINTS)]
     pub max_points: usize,
@@ -191,11 +195,19 @@ pub struct RunArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Refuse runs expected to handle more events than this (all
+    /// replications); raise it to allow a longer run.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+    pub max_events: f64,
+
     /// Do not draw the charts (queue-km, queue-units, wait-by-arrival,
     /// wait-distribution, crossings-per-day, utilisation; PNG and SVG).
     #[arg(long)]
     pub no_charts: bool,
 }
+
+/// The default cap on expected events of a run: about ten minutes on one core.
+pub const DEFAULT_MAX_EVENTS: f64 = 1e10;
 
 /// `borderq check`.
 #[derive(Debug, Args)]

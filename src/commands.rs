@@ -53,11 +53,39 @@ fn load(args: &ScenarioArgs, extra: &[String]) -> Result<Scenario, Failure> {
     })
 }
 
+/// Units per replication allowed for each event of `--max-events`: 1e10 events
+/// allow 1e8 units (some 10 GB if they all queued at once).
+const UNITS_PER_EVENT_CAP: f64 = 100.0;
+
+/// Refuses a run expected to take hours or to exhaust memory, saying how to allow it.
+fn check_size(sc: &Scenario, reps: u32, max_events: f64, label: &str) -> Result<(), Failure> {
+    let expected = sc.expected_events() * f64::from(reps);
+    // Units that may all be waiting at once in one replication (about 100 bytes each).
+    let units = sc.expected_units();
+    if expected > max_events || units > max_events / UNITS_PER_EVENT_CAP {
+        return Err(Failure::input(vec![format!(
+            "{}: this run would handle about {expected:.2e} events ({:.2e} units per replication × {reps} replications), \
+             over the limit of {:.0e}; shorten the horizon, lower the rates or the replications, or allow it with --max-events {:.0e}",
+            label,
+            sc.expected_units(),
+            max_events,
+            (expected * 1.1).max(max_events * 10.0)
+        )]));
+    }
+    Ok(())
+}
+
 /// `borderq run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let extra: Vec<String> = args.seed.iter().map(|s| format!("seed={s}")).collect();
     let sc = load(&args.scenario, &extra)?;
     let reps = args.replications.unwrap_or(sc.replications);
+    check_size(
+        &sc,
+        reps,
+        args.max_events,
+        &args.scenario.scenario.display().to_string(),
+    )?;
     let dir = args
         .output
         .clone()
@@ -302,6 +330,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         )]));
     }
     let shard = shard_of(args).map_err(|e| Failure::input(vec![e]))?;
+    let reps = replications.unwrap_or(base.replications);
+    check_size(
+        &base,
+        reps.saturating_mul(points as u32),
+        args.max_events,
+        &path.display().to_string(),
+    )?;
     let file_name = path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())

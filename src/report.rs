@@ -6,10 +6,10 @@
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::engine::{cohort_width, ModeColumn, Outcome, SeriesLayout};
+use crate::engine::{period_width, ModeColumn, Outcome, SeriesLayout};
 use crate::scenario::Scenario;
 use crate::stats::{Estimate, Histogram};
-use crate::time::{SimTime, US_PER_DAY};
+use crate::time::SimTime;
 
 /// A list serialised as a JSON object keyed by name, in list order.
 #[derive(Clone, Debug)]
@@ -55,7 +55,9 @@ pub struct DurationSummary {
 
 impl DurationSummary {
     fn new(per_rep: &[&Histogram]) -> DurationSummary {
-        let mut all = Histogram::new();
+        let mut all = per_rep
+            .first()
+            .map_or_else(Histogram::new, |h| h.empty_like());
         for h in per_rep {
             all.merge(h);
         }
@@ -88,8 +90,10 @@ pub struct ModeStageReport {
 /// What happened to a mode on one calendar day (units, and people where said).
 #[derive(Clone, Debug, Serialize)]
 pub struct DayReport {
-    /// The date (`2022-09-27`).
+    /// The date (`2022-09-27`) the period starts.
     pub date: String,
+    /// The period's length in days (1 for horizons up to 60 days).
+    pub days: f64,
     /// Units arrived.
     pub arrived_units: Estimate,
     /// Units that did not join.
@@ -317,6 +321,7 @@ fn estimate_of<F: Fn(&Outcome) -> f64>(outs: &[Outcome], f: F) -> Estimate {
 pub fn aggregate(sc: &Scenario, outs: &[Outcome]) -> Report {
     assert!(!outs.is_empty(), "at least one replication");
     let cal = &sc.calendar;
+    let period = period_width(sc);
     let modes = sc
         .modes
         .iter()
@@ -357,7 +362,8 @@ pub fn aggregate(sc: &Scenario, outs: &[Outcome]) -> Report {
                         estimate_of(outs, |o| f(&o.modes[m].per_day[d]))
                     };
                     DayReport {
-                        date: cal.date_label(SimTime(d as u64 * US_PER_DAY)),
+                        date: cal.date_label(SimTime(d as u64 * period.0)),
+                        days: period.as_days(),
                         arrived_units: day(|c| c.arrived.units as f64),
                         balked_units: day(|c| c.balked.units as f64),
                         reneged_units: day(|c| c.reneged.units as f64),
@@ -585,7 +591,7 @@ fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
 }
 
 fn aggregate_cohorts(sc: &Scenario, outs: &[Outcome]) -> Vec<CohortReport> {
-    let width = cohort_width(sc);
+    let width = period_width(sc);
     let mut out = Vec::new();
     for (m, mode) in sc.modes.iter().enumerate() {
         let n = outs
@@ -593,7 +599,7 @@ fn aggregate_cohorts(sc: &Scenario, outs: &[Outcome]) -> Vec<CohortReport> {
             .map(|o| o.modes[m].cohorts.len())
             .max()
             .unwrap_or(0);
-        let empty = Histogram::new();
+        let empty = Histogram::coarse();
         for c in 0..n {
             let per_rep: Vec<&Histogram> = outs
                 .iter()

@@ -43,12 +43,11 @@ fn scenario_text() -> impl Strategy<Value = String> {
                 t += &format!("[arrivals.{name}]\nrate_per_h = {rate}\ninitial_queue = {initial}\n");
             }
             let served: Vec<String> = names.iter().take(n_modes).map(|n| format!("\"{n}\"")).collect();
-            for s in 0..n_stages {
+            for (s, &(_, _, mean, booths)) in modes.iter().enumerate().take(n_stages) {
                 t += &format!("[[stages]]\nname = \"s{s}\"\n");
                 if s > 0 && buffer > 0 {
                     t += &format!("buffer = {}\n", buffer - 1);
                 }
-                let (_, _, mean, booths) = modes[s];
                 t += &format!(
                     "[[stages.booths]]\nname = \"g\"\nmodes = [{}]\ncount = {booths}\njump_share = {jump}\n\
                      service = {{ dist = \"exponential\", mean_min = {mean} }}\n",

@@ -9,7 +9,7 @@ pub mod road;
 
 pub use calendar::Calendar;
 pub use outcome::{
-    cohort_width, Count, DayCounts, ModeColumn, ModeOutcome, Outcome, Series, SeriesLayout,
+    period_width, Count, DayCounts, ModeColumn, ModeOutcome, Outcome, Series, SeriesLayout,
     StageOutcome,
 };
 pub use replication::{run_replication, Replication};

@@ -6,14 +6,16 @@ use crate::scenario::Scenario;
 use crate::stats::{Histogram, LevelSummary};
 use crate::time::{SimTime, US_PER_DAY};
 
-/// The most arrival cohorts kept per mode; longer horizons get wider cohorts.
-pub const MAX_COHORTS: u64 = 120;
+/// The most periods (of daily counts, and of arrival cohorts) kept per mode;
+/// longer horizons get periods of several days.
+pub const MAX_PERIODS: u64 = 60;
 
-/// The width of an arrival cohort: one day, or more for horizons over
-/// [`MAX_COHORTS`] days, so that memory does not grow with the horizon.
-pub fn cohort_width(scenario: &Scenario) -> SimTime {
+/// The width of a counting period and arrival cohort: one day, or a whole
+/// number of days for horizons over [`MAX_PERIODS`] days, so that memory does
+/// not grow with the horizon.
+pub fn period_width(scenario: &Scenario) -> SimTime {
     let days = scenario.horizon.0.div_ceil(US_PER_DAY).max(1);
-    SimTime(days.div_ceil(MAX_COHORTS) * US_PER_DAY)
+    SimTime(days.div_ceil(MAX_PERIODS) * US_PER_DAY)
 }
 
 /// Units and the people they carry.
@@ -96,9 +98,9 @@ pub struct ModeOutcome {
     pub jumped: Count,
     /// Still waiting, walking, or in service at the end.
     pub in_system: Count,
-    /// Counts per calendar day of the replication.
+    /// Counts per period of [`period_width`] (a calendar day for horizons up to 60 days).
     pub per_day: Vec<DayCounts>,
-    /// Total wait by arrival cohort (see [`cohort_width`]), recorded like `wait`.
+    /// Total wait by arrival cohort (see [`period_width`]), recorded like `wait`.
     pub cohorts: Vec<Histogram>,
 }
 

@@ -13,6 +13,8 @@ use crate::time::{Calendar, DateTime, SimTime, US_PER_DAY};
 
 /// The largest horizon accepted: 100 years.
 const MAX_HORIZON_DAYS: f64 = 36_525.0;
+/// The most time-series samples per replication.
+const MAX_SAMPLES: u64 = 2000;
 /// The most booths a group may have.
 const MAX_BOOTHS: i64 = 100_000;
 /// The most replications a scenario may ask for by default.
@@ -49,7 +51,7 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
     let replications = t
         .opt_int("replications", 1, MAX_REPLICATIONS, &mut p)
         .unwrap_or(10) as u32;
-    let sample_interval = t
+    let requested_interval = t
         .opt_f64_where(
             "sample_interval_min",
             |v| v >= 1.0 / 60.0,
@@ -57,6 +59,10 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
             &mut p,
         )
         .map_or(SimTime::from_min(60.0), SimTime::from_min);
+    // At most MAX_SAMPLES rows of time series: longer runs sample at a multiple
+    // of the interval asked for, so memory does not grow with the horizon.
+    let rows = horizon.0 / requested_interval.0.max(1);
+    let sample_interval = SimTime(requested_interval.0 * rows.div_ceil(MAX_SAMPLES).max(1));
     let warmup = t
         .opt_f64_where("warmup_h", |v| v >= 0.0, "0 hours or more", &mut p)
         .map_or(SimTime::ZERO, SimTime::from_h);

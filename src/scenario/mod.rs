@@ -339,4 +339,51 @@ impl Scenario {
         let grp = &self.groups[g.0];
         format!("{}/{}", self.stages[grp.stage.0].name, grp.name)
     }
+
+    /// Expected units per replication: the arrival profiles integrated over
+    /// the horizon, plus the standing queues.
+    pub fn expected_units(&self) -> f64 {
+        let h = self.horizon.0;
+        let arrivals: f64 = self
+            .arrivals
+            .iter()
+            .map(|a| {
+                a.segments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(start, rate))| {
+                        let end = a.segments.get(i + 1).map_or(h, |n| n.0 .0.min(h));
+                        rate * end.saturating_sub(start.0) as f64 / 60e6
+                    })
+                    .sum::<f64>()
+            })
+            .sum();
+        arrivals
+            + self
+                .initial_queue
+                .iter()
+                .map(|&q| f64::from(q))
+                .sum::<f64>()
+    }
+
+    /// Expected events per replication (an arrival and one service end per
+    /// stage a unit passes, over the whole horizon): for refusing runs that
+    /// would take hours before they start.
+    pub fn expected_events(&self) -> f64 {
+        let stages_passed = self
+            .modes
+            .iter()
+            .enumerate()
+            .map(|(m, _)| {
+                self.stages
+                    .iter()
+                    .filter(|s| s.groups.iter().any(|g| self.groups[g.0].serves(ModeId(m))))
+                    .count()
+            })
+            .max()
+            .unwrap_or(1) as f64;
+        // No credit for `end_after_crossings`: an overloaded queue may never reach it.
+        self.expected_units() * (1.0 + stages_passed)
+            + (self.horizon.0 / self.sample_interval.0.max(1)) as f64
+    }
 }

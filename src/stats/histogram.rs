@@ -10,14 +10,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::SimTime;
 
-/// Values below this (in milliseconds) have a bucket each.
-const LINEAR: u64 = 64;
-/// Sub-buckets per power of two above [`LINEAR`]: 32, so a bucket is at most 1/32 of its value wide.
+/// Sub-buckets per power of two: 2^5 = 32, so a bucket is at most 1/32 of its value wide.
 const SUB_BITS: u32 = 5;
+/// The coarse variant: 2^3 = 8 sub-buckets, a bucket at most 1/8 of its value wide.
+const COARSE_BITS: u32 = 3;
 
 /// A histogram of durations, bucketed in milliseconds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram {
+    /// Fewer, wider buckets (for the many per-cohort histograms).
+    coarse: bool,
     counts: Vec<u64>,
     count: u64,
     sum_us: u128,
@@ -25,40 +27,66 @@ pub struct Histogram {
     max_us: u64,
 }
 
+/// The bucket of a value in milliseconds: values below `2^(bits+1)` have a
+/// bucket each; above, each power of two has `2^bits` buckets.
 #[inline]
-fn bucket_of(ms: u64) -> usize {
-    if ms < LINEAR {
+fn bucket_of(ms: u64, bits: u32) -> usize {
+    if ms < 2 << bits {
         ms as usize
     } else {
-        let e = 63 - ms.leading_zeros(); // >= 6
-        let shift = e - SUB_BITS;
-        ((shift as u64) << SUB_BITS) as usize + (ms >> shift) as usize
+        let e = 63 - ms.leading_zeros(); // >= bits + 1
+        let shift = e - bits;
+        ((shift as u64) << bits) as usize + (ms >> shift) as usize
     }
 }
 
 /// The lowest value in milliseconds and the width of bucket `i`.
-fn bucket_range(i: usize) -> (u64, u64) {
+fn bucket_range(i: usize, bits: u32) -> (u64, u64) {
     let i = i as u64;
-    if i < LINEAR {
+    if i < 2 << bits {
         (i, 1)
     } else {
-        let shift = (i >> SUB_BITS) - 1;
-        let m = i - (shift << SUB_BITS);
+        let shift = (i >> bits) - 1;
+        let m = i - (shift << bits);
         (m << shift, 1 << shift)
     }
 }
 
 impl Histogram {
-    /// An empty histogram.
+    /// An empty histogram (quantiles within 1/32 of the value).
     pub fn new() -> Histogram {
         Histogram::default()
+    }
+
+    /// An empty coarse histogram (quantiles within 1/8 of the value, a quarter of the memory).
+    pub fn coarse() -> Histogram {
+        Histogram {
+            coarse: true,
+            ..Histogram::default()
+        }
+    }
+
+    /// An empty histogram of the same precision.
+    pub fn empty_like(&self) -> Histogram {
+        Histogram {
+            coarse: self.coarse,
+            ..Histogram::default()
+        }
+    }
+
+    fn bits(&self) -> u32 {
+        if self.coarse {
+            COARSE_BITS
+        } else {
+            SUB_BITS
+        }
     }
 
     /// Records one duration.
     #[inline]
     pub fn record(&mut self, d: SimTime) {
         let us = d.0;
-        let b = bucket_of(us / 1000);
+        let b = bucket_of(us / 1000, self.bits());
         if b >= self.counts.len() {
             self.grow(b);
         }
@@ -81,6 +109,10 @@ impl Histogram {
         if other.count == 0 {
             return;
         }
+        assert_eq!(
+            self.coarse, other.coarse,
+            "histograms of one precision merge"
+        );
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);
         }
@@ -131,7 +163,7 @@ impl Histogram {
         for (i, &c) in self.counts.iter().enumerate() {
             seen += c;
             if seen >= rank {
-                let (lo, width) = bucket_range(i);
+                let (lo, width) = bucket_range(i, self.bits());
                 let mid_us = (lo as f64 + (width as f64 - 1.0) / 2.0) * 1000.0 + 500.0;
                 let v = mid_us.clamp(self.min_us as f64, self.max_us as f64);
                 return v / 60e6;
@@ -150,7 +182,7 @@ impl Histogram {
                 continue;
             }
             seen += c;
-            let (lo, width) = bucket_range(i);
+            let (lo, width) = bucket_range(i, self.bits());
             out.push(((lo + width) as f64 / 60e3, seen as f64 / self.count as f64));
         }
         out
@@ -163,16 +195,18 @@ mod tests {
 
     #[test]
     fn buckets_are_contiguous_and_tight() {
-        let mut prev_end = 0;
-        // 1920 buckets cover every u64 value.
-        assert_eq!(bucket_of(u64::MAX), 1919);
-        for i in 0..1920 {
-            let (lo, w) = bucket_range(i);
-            assert_eq!(lo, prev_end, "bucket {i}");
-            assert_eq!(bucket_of(lo), i);
-            assert_eq!(bucket_of(lo + w - 1), i);
-            assert!(lo < LINEAR || w * 32 <= lo, "bucket {i} too wide");
-            prev_end = lo + w;
+        for bits in [SUB_BITS, COARSE_BITS] {
+            let mut prev_end = 0;
+            let last = bucket_of(u64::MAX, bits);
+            for i in 0..=last {
+                let (lo, w) = bucket_range(i, bits);
+                assert_eq!(lo, prev_end, "bucket {i}");
+                assert_eq!(bucket_of(lo, bits), i);
+                assert_eq!(bucket_of(lo + (w - 1), bits), i);
+                assert!(lo < 2 << bits || w << bits <= lo, "bucket {i} too wide");
+                prev_end = lo.wrapping_add(w);
+            }
+            assert_eq!(prev_end, 0, "the buckets cover every u64 value");
         }
     }
 

@@ -246,9 +246,9 @@ impl Replication<'_> {
                 if u.jumper {
                     out.jumper_wait.record(SimTime(u.wait));
                 }
-                let c = (u.arrived / self.cohort_width) as usize;
+                let c = (u.arrived / self.period_width) as usize;
                 if c >= out.cohorts.len() {
-                    out.cohorts.resize(c + 1, Histogram::new());
+                    out.cohorts.resize(c + 1, Histogram::coarse());
                 }
                 out.cohorts[c].record(SimTime(u.wait));
             }

@@ -17,12 +17,12 @@ mod observe;
 use std::collections::VecDeque;
 
 use super::calendar::Calendar;
-use super::outcome::{cohort_width, Count, ModeOutcome, Outcome, SeriesLayout};
+use super::outcome::{period_width, Count, ModeOutcome, Outcome, SeriesLayout};
 use super::rng::{stream, Purpose, SplitMix64};
 use super::road::Road;
 use crate::scenario::{Action, ModeId, Scenario};
 use crate::stats::{Area, Histogram, Level};
-use crate::time::{SimTime, US_PER_DAY, US_PER_MIN};
+use crate::time::{SimTime, US_PER_MIN};
 
 /// What the main calendar holds.
 #[derive(Clone, Copy, Debug)]
@@ -185,7 +185,7 @@ pub struct Replication<'s> {
     crossed_total: u64,
     served_visits: u64,
     served_wait_us: u128,
-    cohort_width: u64,
+    period_width: u64,
 
     controls: Vec<(SimTime, Control)>,
     next_control: usize,
@@ -338,7 +338,7 @@ impl<'s> Replication<'s> {
             crossed_total: 0,
             served_visits: 0,
             served_wait_us: 0,
-            cohort_width: cohort_width(sc).0,
+            period_width: period_width(sc).0,
             controls,
             next_control: 0,
             next_sample: SimTime::ZERO,
@@ -528,9 +528,9 @@ impl<'s> Replication<'s> {
         self.queue[m * self.stages.len() + self.routes[m][0].stage].value()
     }
 
-    /// The day index of now, for daily counts.
+    /// The period index of now, for daily (or multi-day) counts.
     fn today(&self) -> usize {
-        (self.now.0 / US_PER_DAY) as usize
+        (self.now.0 / self.period_width) as usize
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{ratio, Replication};
 use crate::engine::outcome::{DayCounts, ModeColumn, Outcome, Series, StageOutcome};
 use crate::scenario::Metric;
-use crate::time::{SimTime, US_PER_DAY};
+use crate::time::SimTime;
 
 impl Replication<'_> {
     pub(super) fn probe_value(&self, i: usize) -> f64 {
@@ -88,7 +88,7 @@ impl Replication<'_> {
             out.queue = out.stage_queue[self.routes[m][0].stage];
             out.queue_km = self.road.mode_summary(m, out.queue, end);
             out.in_system = self.in_system[m];
-            let days = end.0.div_ceil(US_PER_DAY).max(1) as usize;
+            let days = end.0.div_ceil(self.period_width).max(1) as usize;
             out.per_day
                 .resize(days.max(out.per_day.len()), DayCounts::default());
         }
