@@ -48,10 +48,11 @@ impl Replication<'_> {
 
     /// Starts the unit's patience clock, if its mode has one.
     pub(super) fn start_patience(&mut self, id: u32) {
-        let u = self.units[id as usize];
-        let Some(patience) = &self.sc.modes[u.mode as usize].behaviour.patience else {
+        let m = self.units[id as usize].mode as usize;
+        let Some(patience) = &self.sc.modes[m].behaviour.patience else {
             return;
         };
+        let u = self.units[id as usize];
         let at = self
             .now
             .plus(patience.sample(&mut SplitMix64::new(u.seed, SALT_PATIENCE), 1.0));

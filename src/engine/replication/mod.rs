@@ -186,6 +186,9 @@ pub struct Replication<'s> {
     served_visits: u64,
     served_wait_us: u128,
     period_width: u64,
+    /// The current counting period and when it ends.
+    period: usize,
+    period_end: u64,
 
     controls: Vec<(SimTime, Control)>,
     next_control: usize,
@@ -339,6 +342,8 @@ impl<'s> Replication<'s> {
             served_visits: 0,
             served_wait_us: 0,
             period_width: period_width(sc).0,
+            period: 0,
+            period_end: period_width(sc).0,
             controls,
             next_control: 0,
             next_sample: SimTime::ZERO,
@@ -528,9 +533,15 @@ impl<'s> Replication<'s> {
         self.queue[m * self.stages.len() + self.routes[m][0].stage].value()
     }
 
-    /// The period index of now, for daily (or multi-day) counts.
-    fn today(&self) -> usize {
-        (self.now.0 / self.period_width) as usize
+    /// The period index of now, for daily (or multi-day) counts; divides
+    /// only when a period ends.
+    #[inline]
+    fn today(&mut self) -> usize {
+        if self.now.0 >= self.period_end {
+            self.period = (self.now.0 / self.period_width) as usize;
+            self.period_end = (self.period as u64 + 1).saturating_mul(self.period_width);
+        }
+        self.period
     }
 }
 
