@@ -1,25 +1,9 @@
 //! The binary as users run it: determinism across thread counts, every shipped
 //! scenario, and clear errors (exit code 2, nothing written) for bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn borderq(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_borderq"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("borderq-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn read(p: &Path) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use common::{borderq, read, scratch};
 
 #[test]
 fn outputs_are_byte_identical_at_one_and_two_threads() {

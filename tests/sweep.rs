@@ -2,27 +2,16 @@
 //! killed and resumed), merge refusing incomplete or foreign records, and
 //! common random numbers narrowing the interval of differences.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use borderq::engine::run_replication;
 use borderq::stats::Estimate;
 use borderq::Scenario;
-
-fn borderq(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_borderq"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("borderq-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{borderq, read, scratch};
 
 /// A grid of 2 × 3 points, 4 replications each: 24 tasks of R2 over 20 days.
 const SWEEP: [&str; 10] = [
@@ -44,10 +33,6 @@ fn sweep(dir: &Path, extra: &[&str]) -> Output {
     args.extend_from_slice(&["-q", "-o", dir.to_str().unwrap()]);
     args.extend_from_slice(extra);
     borderq(&args)
-}
-
-fn read(p: PathBuf) -> Vec<u8> {
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 #[test]
@@ -126,10 +111,10 @@ fn threads_and_shards_give_the_same_bytes() {
     );
 
     for f in ["sweep.csv", "sweep.json"] {
-        let a = read(one.join(f));
-        assert!(a == read(two.join(f)), "{f}: 1 thread vs 2 threads");
+        let a = read(&one.join(f));
+        assert!(a == read(&two.join(f)), "{f}: 1 thread vs 2 threads");
         assert!(
-            a == read(merged.join(f)),
+            a == read(&merged.join(f)),
             "{f}: one process vs merged shards"
         );
     }

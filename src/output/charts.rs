@@ -140,6 +140,21 @@ pub fn png_of(
     Ok(png)
 }
 
+/// Draws the legend of a chart at `position`, in the house style.
+pub fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(0xaa, 0xaa, 0xaa))
+        .label_font(("sans-serif", 16))
+        .draw()
+        .map_err(err)
+}
+
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
@@ -367,17 +382,10 @@ fn time_chart<DB: DrawingBackend>(
                 ErrorBar::new_vertical(x + 12, y - 6, y, y + 6, obs_colour.stroke_width(2), 8)
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::Coordinate(
-            12,
-            if report.events.is_empty() { 12 } else { 80 },
-        ))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(0xaa, 0xaa, 0xaa))
-        .label_font(("sans-serif", 16))
-        .draw()
-        .map_err(err)
+    legend(
+        &mut chart,
+        SeriesLabelPosition::Coordinate(12, if report.events.is_empty() { 12 } else { 80 }),
+    )
 }
 
 fn queue_chart<DB: DrawingBackend>(
@@ -552,14 +560,7 @@ fn wait_by_arrival<DB: DrawingBackend>(
             .collect();
         marker(&mut chart, i, mids, colour)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(0xaa, 0xaa, 0xaa))
-        .label_font(("sans-serif", 16))
-        .draw()
-        .map_err(err)
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 fn wait_distribution<DB: DrawingBackend>(
@@ -628,14 +629,7 @@ fn wait_distribution<DB: DrawingBackend>(
         }
         .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(0xaa, 0xaa, 0xaa))
-        .label_font(("sans-serif", 16))
-        .draw()
-        .map_err(err)
+    legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 fn crossings_per_day<DB: DrawingBackend>(
@@ -747,12 +741,5 @@ fn crossings_per_day<DB: DrawingBackend>(
             )))
             .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(0xaa, 0xaa, 0xaa))
-        .label_font(("sans-serif", 16))
-        .draw()
-        .map_err(err)
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }

@@ -158,14 +158,7 @@ pub fn draw_metric<DB: DrawingBackend>(
         }
     }
     if groups.iter().any(|g| !g.0.is_empty()) {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0xaa, 0xaa, 0xaa))
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(|e| err(&e))?;
+        charts::legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     area.present().map_err(|e| err(&e))
 }

@@ -40,18 +40,7 @@ impl Duration {
             | Duration::Deterministic(m) => *m,
             Duration::Uniform(a, b) => (a + b) / 2.0,
             Duration::Triangular(_, a, c, b) => (a + b + c) / 3.0,
-            Duration::Empirical(values, cum) => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cum)
-                    .map(|(v, c)| {
-                        let w = c - prev;
-                        prev = *c;
-                        v * w
-                    })
-                    .sum()
-            }
+            Duration::Empirical(values, cum) => weighted_sum(values, cum, |v| *v),
         }
     }
 
@@ -71,18 +60,7 @@ impl Duration {
                 (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
             }
             Duration::Deterministic(_) => 0.0,
-            Duration::Empirical(values, cum) => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cum)
-                    .map(|(v, c)| {
-                        let w = c - prev;
-                        prev = *c;
-                        w * (v - m) * (v - m)
-                    })
-                    .sum()
-            }
+            Duration::Empirical(values, cum) => weighted_sum(values, cum, |v| (v - m) * (v - m)),
         };
         var / (m * m)
     }
@@ -247,18 +225,7 @@ impl People {
     pub fn mean(&self) -> f64 {
         match self {
             People::Fixed(n) => f64::from(*n),
-            People::Empirical(values, cum) => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cum)
-                    .map(|(&v, &c)| {
-                        let w = c - prev;
-                        prev = c;
-                        f64::from(v) * w
-                    })
-                    .sum()
-            }
+            People::Empirical(values, cum) => weighted_sum(values, cum, |&v| f64::from(v)),
         }
     }
 
@@ -375,6 +342,20 @@ fn cumulative(
         .collect();
     *cum.last_mut().expect("not empty") = 1.0;
     Some(cum)
+}
+
+/// Σ f(value) × weight, with the weights given as cumulative shares.
+fn weighted_sum<T>(values: &[T], cum: &[f64], f: impl Fn(&T) -> f64) -> f64 {
+    let mut prev = 0.0;
+    values
+        .iter()
+        .zip(cum)
+        .map(|(v, &c)| {
+            let w = c - prev;
+            prev = c;
+            f(v) * w
+        })
+        .sum()
 }
 
 /// Index of the first cumulative weight above `u` (u in [0, 1)).

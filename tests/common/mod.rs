@@ -1,8 +1,32 @@
 //! Closed forms of queueing theory and small scenario builders for the tests.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
 use borderq::engine::Outcome;
 use borderq::Scenario;
+
+/// Runs the `borderq` binary with `args`.
+pub fn borderq(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_borderq"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// A fresh, empty folder for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("borderq-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    dir
+}
+
+/// A file's bytes.
+pub fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
 
 /// Erlang C: the mean wait in queue (minutes) of an M/M/c queue with arrival
 /// rate `lambda` and service rate `mu` per server (per minute).
