@@ -101,19 +101,24 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let done = AtomicU64::new(0);
     let finished = AtomicBool::new(false);
     let outs = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            // Workers only bump a counter; this thread owns stderr.
-            let mut progress = Progress::new(u64::from(reps), "replications", args.quiet);
-            while !finished.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(100));
-                progress.update(done.load(Ordering::Relaxed));
-            }
-            progress.finish();
+        let reporter = (!args.quiet).then(|| {
+            scope.spawn(|| {
+                // Workers only bump a counter; this thread owns stderr.
+                let mut progress = Progress::new(u64::from(reps), "replications", false);
+                while !finished.load(Ordering::Relaxed) {
+                    std::thread::park_timeout(Duration::from_millis(100));
+                    progress.update(done.load(Ordering::Relaxed));
+                }
+                progress.finish();
+            })
         });
         let r = run_replications(&sc, reps, args.threads, &|n| {
             done.store(n, Ordering::Relaxed);
         });
         finished.store(true, Ordering::Relaxed);
+        if let Some(handle) = reporter {
+            handle.thread().unpark();
+        }
         r
     })
     .map_err(|e| Failure::other(e.to_string()))?;
