@@ -200,7 +200,7 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
                     };
                     km_per_unit += l * mode.space_m / rows / 1000.0;
                 }
-                if lambda == 0.0 && open[g] == 0 {
+                if lambda == 0.0 {
                     continue;
                 }
                 let km_per_unit = if lambda > 0.0 {

@@ -83,12 +83,15 @@ impl Node {
 
     /// The string value of `name` if this is a table that has one.
     pub fn name(&self) -> Option<&str> {
-        self.entries()?
-            .iter()
-            .find_map(|e| match (&e.key[..], &e.node.value) {
-                ("name", Value::Str(s)) => Some(s.as_str()),
-                _ => None,
-            })
+        self.str_value("name")
+    }
+
+    /// The string value of `key` if this is a table that has one.
+    pub fn str_value(&self, key: &str) -> Option<&str> {
+        self.entries()?.iter().find_map(|e| match &e.node.value {
+            Value::Str(s) if e.key == key => Some(s.as_str()),
+            _ => None,
+        })
     }
 }
 
@@ -252,11 +255,11 @@ pub fn apply_override(root: &mut Node, assignment: &str) -> Result<(), Problem> 
         if last {
             if let (Value::Table(entries), Some(family)) = (
                 &mut node.value,
-                ALTERNATIVES.iter().find(|f| seg.starts_with(*f)),
+                ALTERNATIVES.iter().find(|f| f.contains(seg)),
             ) {
                 // Setting one unit of a quantity replaces the others
                 // (`horizon_h` replaces `horizon_days`; `rate_per_h` replaces `rate_per_day`).
-                entries.retain(|e| e.key == *seg || !e.key.starts_with(family));
+                entries.retain(|e| e.key == *seg || !family.contains(&e.key.as_str()));
             }
         }
         node = match &mut node.value {
@@ -288,12 +291,19 @@ pub fn apply_override(root: &mut Node, assignment: &str) -> Result<(), Problem> 
                 }
             },
             Value::Array(items) => {
-                let by_name = items.iter().position(|n| n.name() == Some(seg));
+                // By `name`, else by `label` (events), else by index.
+                let by_name = items
+                    .iter()
+                    .position(|n| n.name() == Some(seg))
+                    .or_else(|| items.iter().position(|n| n.str_value("label") == Some(seg)));
                 let by_index = seg.parse::<usize>().ok().filter(|&i| i < items.len());
                 match by_name.or(by_index) {
                     Some(pos) => &mut items[pos],
                     None => {
-                        let names: Vec<&str> = items.iter().filter_map(Node::name).collect();
+                        let names: Vec<&str> = items
+                            .iter()
+                            .filter_map(|n| n.name().or_else(|| n.str_value("label")))
+                            .collect();
                         return Err(Problem::new(
                             &walked,
                             Some(origin),
@@ -322,8 +332,14 @@ pub fn apply_override(root: &mut Node, assignment: &str) -> Result<(), Problem> 
     unreachable!("a path has at least one segment")
 }
 
-/// Key prefixes of quantities that may be given in one of several units.
-const ALTERNATIVES: [&str; 2] = ["horizon_", "rate_per_"];
+/// Keys that give one quantity in different units: setting one replaces the others.
+const ALTERNATIVES: [&[&str]; 5] = [
+    &["horizon_days", "horizon_h", "horizon_min"],
+    &["rate_per_min", "rate_per_h", "rate_per_day"],
+    &["at", "at_h"],
+    &["from", "from_h"],
+    &["to", "to_h"],
+];
 
 fn parse_value(text: &str, key: &str) -> Node {
     let origin = Origin::Set(text.to_string());
