@@ -82,8 +82,15 @@ impl ScenarioError {
                 self.file.display()
             )];
         }
-        self.problems
-            .iter()
+        // In file order (overrides after the file), whatever order they were found in.
+        let mut problems: Vec<&Problem> = self.problems.iter().collect();
+        problems.sort_by_key(|p| match &p.origin {
+            Some(Origin::File(r)) => (0, r.start),
+            Some(Origin::Set(_)) => (1, 0),
+            None => (2, 0),
+        });
+        problems
+            .into_iter()
             .map(|p| render(&self.file, &self.text, p))
             .collect()
     }
