@@ -385,6 +385,7 @@ impl<'s> Replication<'s> {
             if next_event > self.horizon {
                 break;
             }
+            assert!(next_event >= self.now, "time went back: {next_event:?} after {:?}", self.now);
             self.now = next_event;
             self.events += 1;
             if key == self.next_arrival.0 {
