@@ -221,6 +221,11 @@ pub struct Outcome {
     pub served_visits: u64,
     /// Sum of the waits of those visits, in minutes.
     pub served_wait_sum_min: f64,
+    /// All time spent waiting in queues (served, gone, and still waiting at
+    /// the end), in minutes: by Little's law, `waiting_mean` × the run's length.
+    pub queue_time_min: f64,
+    /// Services that started out of arrival order within a queue (always 0).
+    pub fifo_violations: u64,
 }
 
 impl ModeOutcome {

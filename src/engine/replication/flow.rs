@@ -217,6 +217,7 @@ impl Replication<'_> {
         let u = self.units[id as usize];
         let g = u.group as usize;
         let stage = self.groups[g].stage;
+        self.queue_time_us += u128::from(self.now.0 - u.stage_arrived);
         self.groups[g].waiting -= 1;
         self.stages[stage].waiting -= 1;
         self.change_queue(u.mode as usize, stage, -1.0);
@@ -367,7 +368,15 @@ impl Replication<'_> {
             let grp = &mut self.groups[g];
             match lane {
                 None => grp.jump_lane.pop_front(),
-                Some(slot) => grp.queues[slot].pop_front(),
+                Some(slot) => {
+                    // FIFO check: within a queue, service in order of arrival at the group.
+                    let arrived = self.units[w.unit as usize].stage_arrived;
+                    if arrived < grp.last_served[slot] {
+                        self.fifo_violations += 1;
+                    }
+                    grp.last_served[slot] = arrived;
+                    grp.queues[slot].pop_front()
+                }
             };
             self.leave_queue(w.unit);
             if self.units[w.unit as usize].state == State::Abandoned {

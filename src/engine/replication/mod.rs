@@ -97,6 +97,8 @@ struct GroupState {
     queues: Vec<VecDeque<Waiting>>,
     /// Units that skip the queue, in their own order.
     jump_lane: VecDeque<Waiting>,
+    /// Per queue slot, the group-arrival time of the unit last served from it.
+    last_served: Vec<u64>,
     factor: Vec<f64>,
     /// Units waiting (queues and jump lane), not counting marked entries.
     waiting: u32,
@@ -185,6 +187,10 @@ pub struct Replication<'s> {
     crossed_total: u64,
     served_visits: u64,
     served_wait_us: u128,
+    /// Time spent waiting in queues by every unit that left a queue, in µs.
+    queue_time_us: u128,
+    /// Services that started out of arrival order within a queue (must stay 0).
+    fifo_violations: u64,
     period_width: u64,
     /// The current counting period and when it ends.
     period: usize,
@@ -249,6 +255,7 @@ impl<'s> Replication<'s> {
                     busy: 0,
                     queues: vec![VecDeque::new(); slot_mode.len()],
                     jump_lane: VecDeque::new(),
+                    last_served: vec![0; slot_mode.len()],
                     factor: vec![1.0 / g.speed; slot_mode.len()],
                     slot_of,
                     slot_mode,
@@ -341,6 +348,8 @@ impl<'s> Replication<'s> {
             crossed_total: 0,
             served_visits: 0,
             served_wait_us: 0,
+            queue_time_us: 0,
+            fifo_violations: 0,
             period_width: period_width(sc).0,
             period: 0,
             period_end: period_width(sc).0,
@@ -385,7 +394,11 @@ impl<'s> Replication<'s> {
             if next_event > self.horizon {
                 break;
             }
-            assert!(next_event >= self.now, "time went back: {next_event:?} after {:?}", self.now);
+            assert!(
+                next_event >= self.now,
+                "time went back: {next_event:?} after {:?}",
+                self.now
+            );
             self.now = next_event;
             self.events += 1;
             if key == self.next_arrival.0 {

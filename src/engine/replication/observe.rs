@@ -1,7 +1,7 @@
 //! What a replication shows: time-series samples, observation probes, and
 //! the outcome at the end.
 
-use super::{ratio, Replication};
+use super::{ratio, Replication, State};
 use crate::engine::outcome::{DayCounts, ModeColumn, Outcome, Series, StageOutcome};
 use crate::scenario::Metric;
 use crate::time::SimTime;
@@ -122,6 +122,15 @@ impl Replication<'_> {
             waiting_mean: self.queue.iter().map(|q| q.summary(end).mean).sum(),
             served_visits: self.served_visits,
             served_wait_sum_min: self.served_wait_us as f64 / 60e6,
+            queue_time_min: (self.queue_time_us
+                + self
+                    .units
+                    .iter()
+                    .filter(|u| matches!(u.state, State::Waiting | State::Abandoned))
+                    .map(|u| u128::from(end.0.saturating_sub(u.stage_arrived)))
+                    .sum::<u128>()) as f64
+                / 60e6,
+            fifo_violations: self.fifo_violations,
         }
     }
 }
