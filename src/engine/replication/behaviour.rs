@@ -9,6 +9,7 @@ use crate::time::SimTime;
 
 impl Replication<'_> {
     /// Whether a newly arrived unit does not join (its queue is over the threshold).
+    #[inline]
     pub(super) fn balks(&self, id: u32) -> bool {
         let u = &self.units[id as usize];
         let m = u.mode as usize;
@@ -47,6 +48,7 @@ impl Replication<'_> {
     }
 
     /// Starts the unit's patience clock, if its mode has one.
+    #[inline]
     pub(super) fn start_patience(&mut self, id: u32) {
         let m = self.units[id as usize].mode as usize;
         let Some(patience) = &self.sc.modes[m].behaviour.patience else {

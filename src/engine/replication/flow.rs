@@ -10,6 +10,7 @@ use crate::stats::Histogram;
 use crate::time::SimTime;
 
 impl Replication<'_> {
+    #[inline]
     pub(super) fn set_next_arrival(&mut self, m: usize, key: u128) {
         self.arrival_key[m] = key;
         if self.arrival_key.len() == 1 {
@@ -59,6 +60,7 @@ impl Replication<'_> {
     }
 
     /// A new unit of mode `m`, present from now, in state `state`.
+    #[inline]
     pub(super) fn new_unit(&mut self, m: usize, people: u32, state: State) -> u32 {
         let unit = Unit {
             seed: self.service_rng[m].next_u64(),
@@ -88,6 +90,7 @@ impl Replication<'_> {
     }
 
     /// Frees a unit that leaves the system, with its people.
+    #[inline]
     pub(super) fn free_unit(&mut self, id: u32) {
         let u = &mut self.units[id as usize];
         self.in_system[u.mode as usize].remove(u.people);
@@ -125,6 +128,7 @@ impl Replication<'_> {
         }
     }
 
+    #[inline]
     pub(super) fn day(&mut self, m: usize, day: usize) -> &mut crate::engine::DayCounts {
         let days = &mut self.modes_out[m].per_day;
         if day >= days.len() {
@@ -134,6 +138,7 @@ impl Replication<'_> {
     }
 
     /// The group of a step that can start serving mode `m` at once, if any.
+    #[inline]
     fn free_group(&self, m: usize, step: usize) -> Option<usize> {
         let route_step = &self.routes[m][step];
         let st = &self.stages[route_step.stage];
@@ -213,6 +218,7 @@ impl Replication<'_> {
 
     /// Takes a waiting unit out of its group's queue count (its entry stays,
     /// marked by the unit's new state, and is skipped at the front).
+    #[inline]
     pub(super) fn leave_queue(&mut self, id: u32) {
         let u = self.units[id as usize];
         let g = u.group as usize;
@@ -296,6 +302,7 @@ impl Replication<'_> {
         self.release_blocked(stage);
     }
 
+    #[inline]
     fn free_booth(&mut self, g: usize) {
         let grp = &mut self.groups[g];
         grp.busy -= 1;
@@ -347,6 +354,7 @@ impl Replication<'_> {
     }
 
     /// Whether a queue entry still stands for a waiting unit.
+    #[inline]
     fn waiting_entry(&self, w: Waiting) -> bool {
         let u = &self.units[w.unit as usize];
         u.seq == w.seq && matches!(u.state, State::Waiting | State::Abandoned)
