@@ -313,3 +313,69 @@ fn set_overrides_by_name_change_the_run() {
         .unwrap();
     assert!((u - 0.6).abs() < 0.03, "utilisation {u}");
 }
+
+#[test]
+fn unwritable_outputs_are_clear_errors_with_exit_1() {
+    let dir = scratch("unwritable");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "keep me").unwrap();
+    let out = borderq(&[
+        "run",
+        "scenarios/mmc.toml",
+        "-r",
+        "1",
+        "--set",
+        "horizon_h=1",
+        "-q",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists and is not a folder"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+    // A folder that cannot be created (root may write anywhere else).
+    let out = borderq(&[
+        "run",
+        "scenarios/mmc.toml",
+        "-r",
+        "1",
+        "--set",
+        "horizon_h=1",
+        "-q",
+        "-o",
+        "/proc/borderq-out",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/proc/borderq-out"));
+}
+
+#[test]
+fn a_second_run_replaces_outputs_whole() {
+    let dir = scratch("replace");
+    let d = dir.to_str().unwrap();
+    for seed in ["1", "2"] {
+        let out = borderq(&[
+            "run",
+            "scenarios/mmc.toml",
+            "-r",
+            "1",
+            "--set",
+            "horizon_h=2",
+            "--seed",
+            seed,
+            "-q",
+            "--no-charts",
+            "-o",
+            d,
+        ]);
+        assert!(out.status.success());
+    }
+    // Only the outputs are there: no temporary files left behind.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+    let s: serde_json::Value = serde_json::from_slice(&read(&dir.join("summary.json"))).unwrap();
+    assert_eq!(s["seed"], 2);
+}

@@ -140,6 +140,40 @@ pub fn png_of(
     Ok(png)
 }
 
+/// The colour of reported figures on every chart.
+const OBSERVED: RGBColor = RGBColor(0xc0, 0x00, 0x00);
+
+/// A reported figure: a tolerance bar at `(x, value, tolerance)` and its label at `at`.
+fn draw_observation<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    (x, v, tol): (f64, f64, f64),
+    label: &str,
+    at: (f64, f64),
+) -> Result<(), String> {
+    chart
+        .draw_series(std::iter::once(ErrorBar::new_vertical(
+            x,
+            v - tol,
+            v,
+            v + tol,
+            OBSERVED.stroke_width(2),
+            12,
+        )))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Text::new(
+            label.to_string(),
+            at,
+            ("sans-serif", 15).into_font().color(&OBSERVED),
+        )))
+        .map_err(err)?;
+    Ok(())
+}
+
 /// Draws the legend of a chart at `position`, in the house style.
 pub fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
@@ -339,33 +373,21 @@ fn time_chart<DB: DrawingBackend>(
     }
 
     // Observations: points with tolerance bars and their labels.
-    let obs_colour = RGBColor(0xc0, 0x00, 0x00);
     for (k, (x, v, tol, label)) in observed.iter().enumerate() {
-        chart
-            .draw_series(std::iter::once(ErrorBar::new_vertical(
-                *x,
-                v - tol,
-                *v,
-                v + tol,
-                obs_colour.stroke_width(2),
-                12,
-            )))
-            .map_err(err)?;
+        let dy = if k % 2 == 0 { 0.03 } else { -0.045 };
+        draw_observation(
+            &mut chart,
+            (*x, *v, *tol),
+            label,
+            (x + span * 0.008, v + y_max * dy),
+        )?;
         chart
             .draw_series(std::iter::once(Rectangle::new(
                 [
                     (x - span * 0.004, v - y_max * 0.007),
                     (x + span * 0.004, v + y_max * 0.007),
                 ],
-                obs_colour.filled(),
-            )))
-            .map_err(err)?;
-        let dy = if k % 2 == 0 { 0.03 } else { -0.045 };
-        chart
-            .draw_series(std::iter::once(Text::new(
-                label.clone(),
-                (x + span * 0.008, v + y_max * dy),
-                ("sans-serif", 15).into_font().color(&obs_colour),
+                OBSERVED.filled(),
             )))
             .map_err(err)?;
     }
@@ -374,12 +396,12 @@ fn time_chart<DB: DrawingBackend>(
             .draw_series(std::iter::once(Circle::new(
                 (-1.0, -1.0),
                 0,
-                obs_colour.filled(),
+                OBSERVED.filled(),
             )))
             .map_err(err)?
             .label("reported (± tolerance)")
             .legend(move |(x, y)| {
-                ErrorBar::new_vertical(x + 12, y - 6, y, y + 6, obs_colour.stroke_width(2), 8)
+                ErrorBar::new_vertical(x + 12, y - 6, y, y + 6, OBSERVED.stroke_width(2), 8)
             });
     }
     legend(
@@ -721,25 +743,8 @@ fn crossings_per_day<DB: DrawingBackend>(
             ))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled()));
     }
-    let obs_colour = RGBColor(0xc0, 0x00, 0x00);
     for (x, v, tol, label) in &observed {
-        chart
-            .draw_series(std::iter::once(ErrorBar::new_vertical(
-                *x,
-                v - tol,
-                *v,
-                v + tol,
-                obs_colour.stroke_width(2),
-                12,
-            )))
-            .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                label.clone(),
-                (x + 0.12, *v),
-                ("sans-serif", 15).into_font().color(&obs_colour),
-            )))
-            .map_err(err)?;
+        draw_observation(&mut chart, (*x, *v, *tol), label, (x + 0.12, *v))?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
