@@ -92,14 +92,6 @@ impl<E: Copy> Calendar<E> {
         self.heap.first().map_or(u128::MAX, |p| p.key)
     }
 
-    /// The time of the earliest pending event, or [`SimTime::NEVER`].
-    #[inline]
-    pub fn next_time(&self) -> SimTime {
-        self.heap
-            .first()
-            .map_or(SimTime::NEVER, |p| SimTime((p.key >> 64) as u64))
-    }
-
     /// Removes and returns the earliest pending event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {

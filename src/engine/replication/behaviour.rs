@@ -164,17 +164,13 @@ impl Replication<'_> {
         let u = self.units[id as usize];
         if u.seq == seq && u.state == State::Abandoned {
             self.leave_queue(id);
-            self.free_abandoned(id);
+            self.release_unit(id);
         }
     }
 
-    /// Frees an abandoned vehicle's slot (its people were counted out already).
-    pub(super) fn free_abandoned(&mut self, id: u32) {
-        self.release_unit(id);
-    }
-
-    /// Frees a unit slot whose people are already counted elsewhere.
-    fn release_unit(&mut self, id: u32) {
+    /// Frees a unit slot whose people are already counted elsewhere (an
+    /// abandoned vehicle, or one its occupants just left).
+    pub(super) fn release_unit(&mut self, id: u32) {
         let u = &mut self.units[id as usize];
         u.state = State::Gone;
         u.people = 0;

@@ -388,7 +388,7 @@ impl Replication<'_> {
             };
             self.leave_queue(w.unit);
             if self.units[w.unit as usize].state == State::Abandoned {
-                self.free_abandoned(w.unit);
+                self.release_unit(w.unit);
                 continue;
             }
             self.start_service(g, w.unit);
