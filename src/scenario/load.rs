@@ -14,7 +14,7 @@ use crate::time::{Calendar, DateTime, SimTime, US_PER_DAY};
 /// The largest horizon accepted: 100 years.
 const MAX_HORIZON_DAYS: f64 = 36_525.0;
 /// The most time-series samples per replication.
-const MAX_SAMPLES: u64 = 2000;
+const MAX_SAMPLES: u64 = 500;
 /// The most booths a group may have.
 const MAX_BOOTHS: i64 = 100_000;
 /// The most replications a scenario may ask for by default.
