@@ -198,16 +198,37 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
         num(report.horizon_h, 2)
     )
     .unwrap();
-    for (name, m) in &report.modes.0 {
+    // When the mean queue (across replications) is longest: a clearer "when"
+    // than the mean of each replication's peak time, which can fall between two peaks.
+    let longest = |b: &crate::report::Band| -> String {
+        let at = b
+            .mean
+            .iter()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |best, (i, &v)| {
+                if v > best.1 {
+                    (i, v)
+                } else {
+                    best
+                }
+            })
+            .0;
+        report
+            .series
+            .times_h
+            .get(at)
+            .map_or_else(String::new, |&h| start_label(h))
+    };
+    for (i, (name, m)) in report.modes.0.iter().enumerate() {
         writeln!(out, "\n{name}").unwrap();
         writeln!(out, "  wait      {}", dur(&m.wait_min)).unwrap();
         writeln!(out, "  sojourn   {}", dur(&m.sojourn_min)).unwrap();
         writeln!(
             out,
-            "  queue     peak {} units = {} km (around {}), mean {} units",
+            "  queue     peak {} units = {} km (the mean queue longest around {}), mean {} units",
             est(&m.queue_peak_units, 0),
             est(&m.queue_peak_km, 2),
-            start_label(m.queue_peak_at_h.mean),
+            longest(&report.series.modes[i][0]),
             est(&m.queue_mean_units, 1)
         )
         .unwrap();
@@ -246,9 +267,9 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
     }
     writeln!(
         out,
-        "\nroad      peak {} km (around {}), mean {} km",
+        "\nroad      peak {} km (the mean longest around {}), mean {} km",
         est(&report.road.queue_peak_km, 2),
-        start_label(report.road.queue_peak_at_h.mean),
+        longest(&report.series.road_km),
         est(&report.road.queue_mean_km, 2)
     )
     .unwrap();
