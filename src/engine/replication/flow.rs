@@ -145,10 +145,14 @@ impl Replication<'_> {
         if st.closed || st.forbidden[m] {
             return None;
         }
-        route_step.groups.iter().copied().find(|&g| {
+        let free = |g: usize| {
             let grp = &self.groups[g];
             grp.busy < grp.open && grp.waiting == 0
-        })
+        };
+        match route_step.groups[..] {
+            [g] => free(g).then_some(g),
+            _ => route_step.groups.iter().copied().find(|&g| free(g)),
+        }
     }
 
     /// The unit joins a group at its current step: service at once if a
@@ -210,7 +214,7 @@ impl Replication<'_> {
         let n_stages = self.stages.len();
         let q = &mut self.queue[m * n_stages + stage];
         q.add(now, delta);
-        if self.routes[m][0].stage == stage {
+        if self.approach_stage[m] == stage {
             let units = q.value();
             self.road.change(now, m, units, delta);
         }
@@ -220,13 +224,13 @@ impl Replication<'_> {
     /// marked by the unit's new state, and is skipped at the front).
     #[inline]
     pub(super) fn leave_queue(&mut self, id: u32) {
-        let u = self.units[id as usize];
-        let g = u.group as usize;
+        let u = &self.units[id as usize];
+        let (g, m) = (u.group as usize, u.mode as usize);
         let stage = self.groups[g].stage;
         self.queue_time_us += u128::from(self.now.0 - u.stage_arrived);
         self.groups[g].waiting -= 1;
         self.stages[stage].waiting -= 1;
-        self.change_queue(u.mode as usize, stage, -1.0);
+        self.change_queue(m, stage, -1.0);
     }
 
     fn start_service(&mut self, g: usize, id: u32) {
@@ -243,7 +247,7 @@ impl Replication<'_> {
         u.wait += wait;
         if u.arrived >= self.warmup {
             let out = &mut self.modes_out[m];
-            let route_len = self.routes[m].len();
+            let route_len = self.route_len[m];
             if route_len > 1 {
                 out.stage_wait[stage].record(SimTime(wait));
             }
@@ -281,7 +285,7 @@ impl Replication<'_> {
         let u = &mut self.units[id as usize];
         u.step += 1;
         let (m, step) = (u.mode as usize, u.step as usize);
-        if step < self.routes[m].len() {
+        if step < self.route_len[m] {
             let next = self.routes[m][step].stage;
             if let Some(cap) = self.sc.stages[next].buffer {
                 if self.stages[next].waiting >= cap && self.free_group(m, step).is_none() {

@@ -170,6 +170,9 @@ pub struct Replication<'s> {
     /// Per mode, `(end in µs, arrivals per µs)` of each piece of the rate profile.
     arrival_segments: Vec<Vec<(u64, f64)>>,
     routes: Vec<Vec<Step>>,
+    /// Per mode: the stage of its approach (first on its route), and its route's length.
+    approach_stage: Vec<usize>,
+    route_len: Vec<usize>,
 
     groups: Vec<GroupState>,
     stages: Vec<StageState>,
@@ -327,6 +330,8 @@ impl<'s> Replication<'s> {
                         .collect()
                 })
                 .collect(),
+            approach_stage: routes.iter().map(|r| r[0].stage).collect(),
+            route_len: routes.iter().map(Vec::len).collect(),
             routes,
             groups,
             stages: vec![
@@ -544,7 +549,7 @@ impl<'s> Replication<'s> {
 
     /// Units waiting on mode `m`'s approach (before the first stage of its route).
     fn approach_units(&self, m: usize) -> f64 {
-        self.queue[m * self.stages.len() + self.routes[m][0].stage].value()
+        self.queue[m * self.stages.len() + self.approach_stage[m]].value()
     }
 
     /// The period index of now, for daily (or multi-day) counts; divides
