@@ -148,7 +148,9 @@ pub fn observations_csv(report: &Report) -> String {
 }
 
 fn est(e: &Estimate, d: usize) -> String {
-    if e.ci95[0] == e.ci95[1] {
+    if e.mean.is_nan() {
+        "n/a".to_string()
+    } else if e.ci95[0] == e.ci95[1] {
         num(e.mean, d)
     } else {
         format!(
