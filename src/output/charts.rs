@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -144,12 +145,8 @@ pub fn png_of(
 const OBSERVED: RGBColor = RGBColor(0xc0, 0x00, 0x00);
 
 /// A reported figure: a tolerance bar at `(x, value, tolerance)` and its label at `at`.
-fn draw_observation<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+fn draw_observation<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
     (x, v, tol): (f64, f64, f64),
     label: &str,
     at: (f64, f64),
@@ -210,21 +207,85 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, OutputE
     Ok(out)
 }
 
-/// Tick label for a time `x` days from the start.
-fn date_label(cal: &Calendar, x: f64, span_days: f64) -> String {
+/// Steps between time ticks, in hours: the first that gives at most 12 ticks.
+const TICK_STEPS_H: [f64; 14] = [
+    0.25, 0.5, 1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 48.0, 72.0, 168.0, 336.0, 720.0, 2160.0,
+];
+
+/// The time axis over `[0, span_days]` with ticks on round clock times or
+/// dates (every 15 min up to every 90 days, at most 12 ticks), and the step in hours.
+fn time_axis(cal: &Calendar, span_days: f64) -> (TimeAxis, f64) {
+    let span_h = span_days * 24.0;
+    let step = TICK_STEPS_H
+        .iter()
+        .copied()
+        .find(|s| span_h / s <= 12.0)
+        .unwrap_or(span_h / 12.0);
+    // Align to the calendar: hours of day for steps under a day, midnights above.
+    let start = cal.start();
+    let offset_h = f64::from(start.hour) + f64::from(start.minute) / 60.0;
+    let align = if step < 24.0 { step } else { 24.0 };
+    let first = ((offset_h / align).ceil() * align - offset_h).max(0.0);
+    let ticks: Vec<f64> = (0..)
+        .map(|i| (first + f64::from(i) * step) / 24.0)
+        .take_while(|&d| d <= span_days + 1e-9)
+        .collect();
+    (
+        TimeAxis {
+            span: span_days,
+            ticks,
+        },
+        step,
+    )
+}
+
+/// A time axis in days whose ticks fall on round clock times or dates.
+#[derive(Clone, Debug)]
+struct TimeAxis {
+    span: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for TimeAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let share = if self.span > 0.0 {
+            value / self.span
+        } else {
+            0.0
+        };
+        limit.0 + (share * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // The bold mesh lines and labels; the light mesh asks for none.
+        if hint.max_num_points() == 0 {
+            return Vec::new();
+        }
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        0.0..self.span
+    }
+}
+
+/// Tick label for a time `x` days from the start, for ticks `step_h` hours apart.
+fn date_label(cal: &Calendar, x: f64, step_h: f64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let d = cal.datetime(SimTime::from_days(x.max(0.0)));
     let date = format!("{} {}", d.day, MONTHS[(d.month - 1) as usize]);
-    if span_days <= 3.0 || d.hour != 0 || d.minute != 0 {
-        if span_days <= 3.0 {
-            format!("{date} {:02}:{:02}", d.hour, d.minute)
-        } else {
-            date
-        }
-    } else {
+    let midnight = d.hour == 0 && d.minute == 0;
+    if step_h >= 24.0 || midnight {
         date
+    } else if x < step_h / 24.0 {
+        format!("{date} {:02}:{:02}", d.hour, d.minute)
+    } else {
+        format!("{:02}:{:02}", d.hour, d.minute)
     }
 }
 
@@ -239,12 +300,8 @@ struct Line<'a> {
     colour: RGBColor,
 }
 
-fn marker<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+fn marker<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
     i: usize,
     points: Vec<(f64, f64)>,
     colour: RGBColor,
@@ -282,7 +339,14 @@ fn time_chart<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let cal = &report.calendar;
     let xs: Vec<f64> = report.series.times_h.iter().map(|h| h / 24.0).collect();
-    let span = (report.horizon_h / 24.0).max(1e-6);
+    let span = (report
+        .series
+        .times_h
+        .last()
+        .copied()
+        .unwrap_or(report.horizon_h)
+        / 24.0)
+        .max(1e-6);
     let mut y_max = lines
         .iter()
         .flat_map(|l| l.band.p95.iter().chain(&l.band.mean))
@@ -291,32 +355,43 @@ fn time_chart<DB: DrawingBackend>(
         y_max = y_max.max(v + tol);
     }
     let y_max = if y_max > 0.0 { y_max * 1.3 } else { 1.0 };
+    let (x_axis, step_h) = time_axis(cal, span);
     let mut chart = ChartBuilder::on(area)
         .caption(title, title_style())
         .margin(20)
+        .margin_right(40)
         .x_label_area_size(50)
         .y_label_area_size(80)
-        .build_cartesian_2d(0.0..span, 0.0..y_max)
+        .build_cartesian_2d(x_axis, 0.0..y_max)
         .map_err(err)?;
     chart
         .configure_mesh()
         .x_desc("date")
         .y_desc(y_label)
-        .x_labels(12)
         .y_labels(10)
-        .x_label_formatter(&|x| date_label(cal, *x, span))
+        .x_label_formatter(&|x| date_label(cal, *x, step_h))
         .label_style(("sans-serif", 16))
         .axis_desc_style(("sans-serif", 18))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
         .map_err(err)?;
 
-    // Policy events: vertical lines, labels staggered in three rows so they do not overlap.
-    for (i, e) in report.events.iter().enumerate() {
+    // Policy events: vertical lines; each label goes in the first of three
+    // rows where it clears the labels already there (about 7.5 px a character
+    // on a plot some 1,100 px wide).
+    let days_per_char = span * 7.5 / 1100.0;
+    let mut row_ends = [f64::NEG_INFINITY; 3];
+    for e in &report.events {
         let x = e.at_h / 24.0;
         if x < 0.0 || x > span {
             continue;
         }
+        let row = row_ends.iter().position(|&end| end < x).unwrap_or_else(|| {
+            (0..3)
+                .min_by(|&a, &b| row_ends[a].total_cmp(&row_ends[b]))
+                .expect("three rows")
+        });
+        row_ends[row] = x + (e.label.chars().count() as f64 + 1.0) * days_per_char;
         let grey = RGBColor(0x88, 0x88, 0x88);
         chart
             .draw_series(LineSeries::new(
@@ -324,8 +399,7 @@ fn time_chart<DB: DrawingBackend>(
                 grey.stroke_width(1),
             ))
             .map_err(err)?;
-        let row = (i % 3) as f64;
-        let y = y_max * (0.985 - 0.035 * row);
+        let y = y_max * (0.985 - 0.035 * row as f64);
         chart
             .draw_series(std::iter::once(Text::new(
                 e.label.clone(),
@@ -506,7 +580,14 @@ fn wait_by_arrival<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     let cal = &report.calendar;
-    let span = (report.horizon_h / 24.0).max(1e-6);
+    let span = (report
+        .series
+        .times_h
+        .last()
+        .copied()
+        .unwrap_or(report.horizon_h)
+        / 24.0)
+        .max(1e-6);
     let hours = report.cohorts.iter().any(|c| c.wait.p95 >= 180.0);
     let (scale, unit) = if hours { (60.0, "h") } else { (1.0, "min") };
     let y_max = report
@@ -516,6 +597,7 @@ fn wait_by_arrival<DB: DrawingBackend>(
         .fold(0.0f64, f64::max)
         .max(1e-3)
         * 1.15;
+    let (x_axis, step_h) = time_axis(cal, span);
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!(
@@ -525,16 +607,16 @@ fn wait_by_arrival<DB: DrawingBackend>(
             title_style(),
         )
         .margin(20)
+        .margin_right(40)
         .x_label_area_size(50)
         .y_label_area_size(80)
-        .build_cartesian_2d(0.0..span, 0.0..y_max)
+        .build_cartesian_2d(x_axis, 0.0..y_max)
         .map_err(err)?;
     chart
         .configure_mesh()
         .x_desc("joined the queue on")
         .y_desc(format!("wait ({unit})"))
-        .x_labels(12)
-        .x_label_formatter(&|x| date_label(cal, *x, span))
+        .x_label_formatter(&|x| date_label(cal, *x, step_h))
         .label_style(("sans-serif", 16))
         .axis_desc_style(("sans-serif", 18))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
@@ -609,6 +691,7 @@ fn wait_distribution<DB: DrawingBackend>(
             title_style(),
         )
         .margin(20)
+        .margin_right(40)
         .x_label_area_size(50)
         .y_label_area_size(80)
         .build_cartesian_2d((lo..hi * 1.2).log_scale(), 0.0..1.0)
@@ -704,6 +787,7 @@ fn crossings_per_day<DB: DrawingBackend>(
             title_style(),
         )
         .margin(20)
+        .margin_right(40)
         .x_label_area_size(50)
         .y_label_area_size(90)
         .build_cartesian_2d(0.0..span, 0.0..y_max)
@@ -713,7 +797,7 @@ fn crossings_per_day<DB: DrawingBackend>(
         .x_desc("day")
         .y_desc("people crossed (stacked by mode)")
         .x_labels(days.min(16) + 1)
-        .x_label_formatter(&|x| date_label(cal, *x, span.max(4.0)))
+        .x_label_formatter(&|x| date_label(cal, *x, 24.0))
         .label_style(("sans-serif", 16))
         .axis_desc_style(("sans-serif", 18))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
