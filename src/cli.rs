@@ -95,7 +95,9 @@ pub struct SweepArgs {
     #[arg(long, value_name = "N")]
     pub shards: Option<usize>,
 
-    /// Continue an interrupted shard: skip the tasks already recorded.
+    /// Continue an interrupted sweep or shard: skip the tasks already recorded.
+    /// Without it, a sweep in one process starts afresh, and a shard whose
+    /// record file exists is refused.
     #[arg(long)]
     pub resume: bool,
 

@@ -362,6 +362,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         Path::new("out").join(format!("{stem}-sweep"))
     });
     output::ensure_dir(&dir).map_err(|e| Failure::other(e.to_string()))?;
+    // A sweep in one process starts afresh unless asked to resume; a shard of a
+    // cluster job never throws away recorded work (it asks for --resume).
+    let records_file = borderq::sweep::shard_file(&dir, shard.index, shard.count);
+    if shard == Shard::ALL && !args.resume && records_file.exists() {
+        std::fs::remove_file(&records_file)
+            .map_err(|e| Failure::other(format!("{}: {e}", records_file.display())))?;
+    }
     let started = Instant::now();
     let total = (shard.index..plan.tasks()).step_by(shard.count).count() as u64;
     let mut progress = Progress::new(total, "tasks", args.quiet);
