@@ -719,20 +719,12 @@ fn wait_distribution<DB: DrawingBackend>(
                 PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
             });
         let step = (pts.len() / 10).max(1);
-        let style = colour.filled();
-        let marks = pts.iter().step_by(step).copied();
-        match i % 3 {
-            0 => chart
-                .draw_series(marks.map(|p| Circle::new(p, 5, style)))
-                .map(|_| ()),
-            1 => chart
-                .draw_series(marks.map(|p| TriangleMarker::new(p, 6, style)))
-                .map(|_| ()),
-            _ => chart
-                .draw_series(marks.map(|p| Cross::new(p, 5, colour.stroke_width(2))))
-                .map(|_| ()),
-        }
-        .map_err(err)?;
+        marker(
+            &mut chart,
+            i,
+            pts.iter().step_by(step).copied().collect(),
+            colour,
+        )?;
     }
     legend(&mut chart, SeriesLabelPosition::LowerRight)
 }

@@ -189,23 +189,6 @@ impl<'n> TableReader<'n> {
         }
     }
 
-    /// An optional boolean.
-    pub fn opt_bool(&mut self, key: &'static str, problems: &mut Problems) -> Option<bool> {
-        let path = self.key_path(key);
-        let node = self.node(key)?;
-        match node.value {
-            Value::Bool(b) => Some(b),
-            ref other => {
-                problems.at(
-                    &path,
-                    &node.origin,
-                    format!("expected true or false, found {}", other.type_name()),
-                );
-                None
-            }
-        }
-    }
-
     /// An optional local date-time.
     pub fn opt_datetime(&mut self, key: &'static str, problems: &mut Problems) -> Option<DateTime> {
         let path = self.key_path(key);
