@@ -65,6 +65,7 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
         replications,
         threads,
     };
+    let lars_reps = if quick { 4 } else { 20 };
     let (r1_n, long_days, long_name) = if quick {
         (
             "end_after_crossings=100000",
@@ -96,17 +97,17 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
         w("R2 border, 7 days", BORDER_R2, &["horizon_days=7"], 1, 1),
         w(long_name, BORDER_R2, &[long_days], 1, 1),
         w(
-            "Verkhny Lars, 20 replications, 1 thread",
+            &format!("Verkhny Lars, {lars_reps} replications, 1 thread"),
             LARS,
             &[],
-            if quick { 4 } else { 20 },
+            lars_reps,
             1,
         ),
         w(
-            "Verkhny Lars, 20 replications, all threads",
+            &format!("Verkhny Lars, {lars_reps} replications, all threads"),
             LARS,
             &[],
-            if quick { 4 } else { 20 },
+            lars_reps,
             0,
         ),
     ]
