@@ -136,13 +136,15 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
             match sc.events[ev].action {
                 Action::SetBooths { group, count } => open[group.0] = count,
                 Action::ScaleService {
-                    group,
+                    ref groups,
                     mode,
                     factor: f,
                 } => {
-                    for (m, x) in factor[group.0].iter_mut().enumerate() {
-                        if mode.is_none_or(|mm| mm.0 == m) {
-                            *x = f / sc.groups[group.0].speed;
+                    for &g in groups {
+                        for (m, x) in factor[g.0].iter_mut().enumerate() {
+                            if mode.is_none_or(|mm| mm.0 == m) {
+                                *x = f / sc.groups[g.0].speed;
+                            }
                         }
                     }
                 }

@@ -979,12 +979,31 @@ fn read_events(
                 })
             }
             Some("scale_service") => {
-                let st = stage(&mut t, p);
-                let g = group(&mut t, st, p);
+                // `stage` and `group` narrow it down; without them, every group
+                // (of the stage, or of all stages) that serves `mode` (or any mode).
+                let st = if t.has("stage") {
+                    stage(&mut t, p)
+                } else {
+                    None
+                };
+                let named = if t.has("group") {
+                    group(&mut t, st, p)
+                } else {
+                    None
+                };
                 let m = mode(&mut t, false, p);
                 let f = factor(&mut t, p);
-                g.zip(f).map(|(group, factor)| Action::ScaleService {
-                    group,
+                let groups: Vec<GroupId> = match named {
+                    Some(g) => vec![g],
+                    None => (0..groups.len())
+                        .map(GroupId)
+                        .filter(|g| st.is_none_or(|s| groups[g.0].stage == s))
+                        .filter(|g| m.is_none_or(|m| groups[g.0].serves(m)))
+                        .collect(),
+                };
+                let valid = !(t.has("group") && named.is_none() || t.has("stage") && st.is_none());
+                f.filter(|_| valid).map(|factor| Action::ScaleService {
+                    groups,
                     mode: m,
                     factor,
                 })

@@ -182,10 +182,11 @@ pub enum Action {
         /// Booths open from now on.
         count: u32,
     },
-    /// Set the factor on service times of a group (all its modes or one).
+    /// Set the factor on service times of booth groups (all their modes or one).
     ScaleService {
-        /// The group.
-        group: GroupId,
+        /// The groups: one named group, or every group (of a stage, or of all
+        /// stages) that serves `mode`.
+        groups: Vec<GroupId>,
         /// Only this mode, or all modes the group serves.
         mode: Option<ModeId>,
         /// Factor on the file's service times (2 = twice as slow).

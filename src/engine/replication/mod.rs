@@ -497,15 +497,17 @@ impl<'s> Replication<'s> {
         match self.sc.events[i].action {
             Action::SetBooths { group, count } => self.set_open(group.0, count),
             Action::ScaleService {
-                group,
+                ref groups,
                 mode,
                 factor,
             } => {
-                let speed = self.sc.groups[group.0].speed;
-                let grp = &mut self.groups[group.0];
-                for (slot, &m) in grp.slot_mode.iter().enumerate() {
-                    if mode.is_none_or(|x| x.0 == m as usize) {
-                        grp.factor[slot] = factor / speed;
+                for &g in groups {
+                    let speed = self.sc.groups[g.0].speed;
+                    let grp = &mut self.groups[g.0];
+                    for (slot, &m) in grp.slot_mode.iter().enumerate() {
+                        if mode.is_none_or(|x| x.0 == m as usize) {
+                            grp.factor[slot] = factor / speed;
+                        }
                     }
                 }
             }
