@@ -29,6 +29,20 @@ pub struct Workload {
     overrides: Vec<String>,
     replications: u32,
     threads: usize,
+    check: Check,
+}
+
+/// The correctness figure shown beside a workload's speed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    /// R1's mean wait against Erlang C.
+    ErlangC,
+    /// R2's waits against the peers' steady-state references.
+    R2References,
+    /// How many gave up, and the longest queue.
+    Patience,
+    /// Observations within tolerance.
+    Observations,
 }
 
 /// One row of the bench table.
@@ -58,12 +72,13 @@ pub struct BenchRow {
 
 /// The workloads; `quick` scales them down about tenfold.
 pub fn workloads(quick: bool) -> Vec<Workload> {
-    let w = |name: &str, text, overrides: &[&str], replications, threads| Workload {
+    let w = |name: &str, text, overrides: &[&str], replications, threads, check| Workload {
         name: name.to_string(),
         text,
         overrides: overrides.iter().map(|s| s.to_string()).collect(),
         replications,
         threads,
+        check,
     };
     let lars_reps = if quick { 4 } else { 20 };
     let (r1_n, long_days, long_name) = if quick {
@@ -80,7 +95,14 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
         )
     };
     vec![
-        w("R1 M/M/10 (1 replication)", MMC, &[r1_n], 1, 1),
+        w(
+            "R1 M/M/10 (1 replication)",
+            MMC,
+            &[r1_n],
+            1,
+            1,
+            Check::ErlangC,
+        ),
         // R1 with 10,000 already waiting, every unit with a patience: the
         // deadlines must not slow the calendar (compare events/s with R1).
         w(
@@ -93,15 +115,31 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
             ],
             1,
             1,
+            Check::Patience,
         ),
-        w("R2 border, 7 days", BORDER_R2, &["horizon_days=7"], 1, 1),
-        w(long_name, BORDER_R2, &[long_days], 1, 1),
+        w(
+            "R2 border, 7 days",
+            BORDER_R2,
+            &["horizon_days=7"],
+            1,
+            1,
+            Check::R2References,
+        ),
+        w(
+            long_name,
+            BORDER_R2,
+            &[long_days],
+            1,
+            1,
+            Check::R2References,
+        ),
         w(
             &format!("Verkhny Lars, {lars_reps} replications, 1 thread"),
             LARS,
             &[],
             lars_reps,
             1,
+            Check::Observations,
         ),
         w(
             &format!("Verkhny Lars, {lars_reps} replications, all threads"),
@@ -109,6 +147,7 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
             &[],
             lars_reps,
             0,
+            Check::Observations,
         ),
     ]
 }
@@ -127,35 +166,38 @@ pub fn run(w: &Workload) -> BenchRow {
         .map(|m| m.arrived.units)
         .sum();
     let events: u64 = outs.iter().map(|o| o.events).sum();
-    let check = if w.text == MMC && w.overrides.len() > 1 {
-        let m = &outs[0].modes[0];
-        format!(
-            "{} gave up ({:.1}% of arrived and waiting at the start); peak {} waiting",
-            m.reneged.units,
-            m.reneged.units as f64 / (m.arrived.units + m.initial.units) as f64 * 100.0,
-            m.queue.peak
-        )
-    } else if w.text == MMC {
-        let wq = report.modes.0[0].1.wait_min.mean;
-        format!(
-            "Wq {wq:.4} min vs Erlang C {R1_WQ_MIN} ({:+.1}%)",
-            (wq / R1_WQ_MIN - 1.0) * 100.0
-        )
-    } else if w.text == BORDER_R2 {
-        R2_WQ_MIN
+    let check = match w.check {
+        Check::Patience => {
+            let m = &outs[0].modes[0];
+            format!(
+                "{} gave up ({:.1}% of arrived and waiting at the start); peak {} waiting",
+                m.reneged.units,
+                m.reneged.units as f64 / (m.arrived.units + m.initial.units) as f64 * 100.0,
+                m.queue.peak
+            )
+        }
+        Check::ErlangC => {
+            let wq = report.modes.0[0].1.wait_min.mean;
+            format!(
+                "Wq {wq:.4} min vs Erlang C {R1_WQ_MIN} ({:+.1}%)",
+                (wq / R1_WQ_MIN - 1.0) * 100.0
+            )
+        }
+        Check::R2References => R2_WQ_MIN
             .iter()
             .map(|(mode, r)| {
                 let wq = report.modes.get(mode).map_or(f64::NAN, |m| m.wait_min.mean);
                 format!("{mode} {wq:.3}/{r}")
             })
             .collect::<Vec<_>>()
-            .join(", ")
-    } else {
-        let within = report.observations.iter().filter(|o| o.within).count();
-        format!(
-            "{within}/{} observations within tolerance",
-            report.observations.len()
-        )
+            .join(", "),
+        Check::Observations => {
+            let within = report.observations.iter().filter(|o| o.within).count();
+            format!(
+                "{within}/{} observations within tolerance",
+                report.observations.len()
+            )
+        }
     };
     BenchRow {
         workload: w.name.clone(),

@@ -115,7 +115,7 @@ pub struct DayReport {
 /// Everything about one mode.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModeReport {
-    /// Total wait over all stages, of units that crossed.
+    /// Total wait over all stages, of units served at their last stage (their wait complete).
     pub wait_min: DurationSummary,
     /// Arrival to leaving the last stage, of units that crossed.
     pub sojourn_min: DurationSummary,
@@ -309,7 +309,7 @@ pub struct CohortReport {
     pub start_h: f64,
     /// Width in days.
     pub days: f64,
-    /// Total wait of those who crossed.
+    /// Total wait of those served at their last stage by the end.
     pub wait: DurationSummary,
 }
 
@@ -538,34 +538,8 @@ fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
             .iter()
             .enumerate()
             .map(|(m, mode)| {
-                let n = &mode.name;
-                [
-                    band(
-                        format!("{n}_queue_units"),
-                        layout.mode(m, ModeColumn::QueueUnits),
-                    ),
-                    band(format!("{n}_queue_km"), layout.mode(m, ModeColumn::QueueKm)),
-                    band(
-                        format!("{n}_crossed_units"),
-                        layout.mode(m, ModeColumn::CrossedUnits),
-                    ),
-                    band(
-                        format!("{n}_crossed_persons"),
-                        layout.mode(m, ModeColumn::CrossedPersons),
-                    ),
-                    band(
-                        format!("{n}_balked_units"),
-                        layout.mode(m, ModeColumn::Balked),
-                    ),
-                    band(
-                        format!("{n}_reneged_units"),
-                        layout.mode(m, ModeColumn::Reneged),
-                    ),
-                    band(
-                        format!("{n}_switched_units"),
-                        layout.mode(m, ModeColumn::Switched),
-                    ),
-                ]
+                ModeColumn::ALL
+                    .map(|c| band(format!("{}_{}", mode.name, c.suffix()), layout.mode(m, c)))
             })
             .collect(),
         road_km: band("road_queue_km".to_string(), layout.road_km()),

@@ -161,8 +161,34 @@ pub enum ModeColumn {
     Switched = 6,
 }
 
+impl ModeColumn {
+    /// Every per-mode column, in column order.
+    pub const ALL: [ModeColumn; 7] = [
+        ModeColumn::QueueUnits,
+        ModeColumn::QueueKm,
+        ModeColumn::CrossedUnits,
+        ModeColumn::CrossedPersons,
+        ModeColumn::Balked,
+        ModeColumn::Reneged,
+        ModeColumn::Switched,
+    ];
+
+    /// The column's name after the mode's (`car_queue_km`), with its unit.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            ModeColumn::QueueUnits => "queue_units",
+            ModeColumn::QueueKm => "queue_km",
+            ModeColumn::CrossedUnits => "crossed_units",
+            ModeColumn::CrossedPersons => "crossed_persons",
+            ModeColumn::Balked => "balked_units",
+            ModeColumn::Reneged => "reneged_units",
+            ModeColumn::Switched => "switched_units",
+        }
+    }
+}
+
 impl SeriesLayout {
-    const PER_MODE: usize = 7;
+    const PER_MODE: usize = ModeColumn::ALL.len();
 
     /// The layout for a scenario.
     pub fn new(scenario: &Scenario) -> SeriesLayout {

@@ -112,10 +112,12 @@ impl Replication<'_> {
     fn switch_mode(&mut self, id: u32, position: usize) {
         let u = self.units[id as usize];
         let m = u.mode as usize;
-        let sw = self.sc.modes[m]
+        // The scenario outlives `self`'s borrow: no copy of the switching rule.
+        let sc = self.sc;
+        let sw = sc.modes[m]
             .behaviour
             .switching
-            .clone()
+            .as_ref()
             .expect("switching is configured");
         let km = self.road.km(m, position as f64);
         let walk = SimTime::from_h(km / sw.walk_kmh);
@@ -151,8 +153,8 @@ impl Replication<'_> {
         }
     }
 
-    /// A walker reaches the checkpoint and joins the foot queue (or gives up
-    /// at once if walking has been stopped meanwhile and it may not wait).
+    /// A walker reaches the checkpoint and joins the queue of its new mode
+    /// (where it waits, like everyone, if that mode has been forbidden meanwhile).
     pub(super) fn walk_arrives(&mut self, id: u32) {
         self.units[id as usize].arrived = self.now.0;
         self.start_patience(id);
@@ -206,14 +208,15 @@ impl Replication<'_> {
     /// waiting vehicles whose mode switches to it may leave them now, with a
     /// probability by their distance from the checkpoint.
     pub(super) fn invite_switching(&mut self, to: usize, event: usize) {
-        for m in 0..self.sc.modes.len() {
-            let Some(sw) = &self.sc.modes[m].behaviour.switching else {
+        let sc = self.sc;
+        for m in 0..sc.modes.len() {
+            let Some(sw) = &sc.modes[m].behaviour.switching else {
                 continue;
             };
             if sw.to != ModeId(to) || sw.when_allowed.is_empty() || !self.allowed_first(to) {
                 continue;
             }
-            let bands = sw.when_allowed.clone();
+            let bands = &sw.when_allowed;
             // Walk each of the mode's first-stage queues in order, counting position.
             let mut chosen: Vec<(u32, usize)> = Vec::new();
             for &g in &self.routes[m][0].groups {
