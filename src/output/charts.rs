@@ -601,7 +601,7 @@ fn wait_by_arrival<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!(
-                "{}: wait by time of joining the queue (those who crossed)",
+                "{}: wait by time of joining the queue (those served by the end)",
                 report.scenario
             ),
             title_style(),

@@ -94,10 +94,11 @@ pub fn timeseries_csv(report: &Report) -> String {
     out
 }
 
-/// `waits.csv`: wait percentiles by mode and arrival cohort, of those who crossed.
+/// `waits.csv`: wait percentiles by mode and arrival cohort, of those whose
+/// wait ended by the end of the run (served at their last stage).
 pub fn waits_csv(report: &Report) -> String {
     let mut out = String::from(
-        "mode,cohort_start,cohort_start_h,cohort_days,crossed,wait_mean_min,wait_p50_min,wait_p90_min,wait_p95_min,wait_p99_min,wait_max_min\n",
+        "mode,cohort_start,cohort_start_h,cohort_days,served,wait_mean_min,wait_p50_min,wait_p90_min,wait_p95_min,wait_p99_min,wait_max_min\n",
     );
     for c in &report.cohorts {
         let w = &c.wait;
@@ -163,7 +164,7 @@ fn est(e: &Estimate, d: usize) -> String {
 
 fn dur(w: &DurationSummary) -> String {
     if w.count == 0 {
-        return "nobody crossed".to_string();
+        return "nobody served".to_string();
     }
     let half = (w.ci95[1] - w.ci95[0]) / 2.0;
     let (scale, unit) = if w.max >= 180.0 {
