@@ -203,13 +203,9 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
                     km_per_unit += l * mode.space_m / rows / 1000.0;
                 }
                 if lambda == 0.0 {
-                    continue;
+                    continue; // no demand: nothing to show
                 }
-                let km_per_unit = if lambda > 0.0 {
-                    km_per_unit / lambda
-                } else {
-                    0.0
-                };
+                let km_per_unit = km_per_unit / lambda;
                 let booths = if closed[s] { 0.0 } else { f64::from(open[g]) };
                 let servable = lambda - blocked;
                 // Units per hour the open booths can serve at this mix.
@@ -218,12 +214,11 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
                 } else {
                     0.0
                 };
-                let rho = if lambda == 0.0 {
-                    0.0
-                } else if booths == 0.0 || capacity == 0.0 {
+                // A forbidden mode's demand meets no capacity at all: ρ is infinite.
+                let rho = if booths == 0.0 || capacity == 0.0 || blocked > 0.0 {
                     f64::INFINITY
                 } else {
-                    work_h / booths + if blocked > 0.0 { f64::INFINITY } else { 0.0 }
+                    work_h / booths
                 };
                 let served = servable.min(capacity);
                 let growth = lambda - served;
@@ -241,7 +236,7 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
                 } else {
                     served
                 };
-                let scale = if lambda > 0.0 { pass / lambda } else { 0.0 };
+                let scale = pass / lambda;
                 for m in 0..n_modes {
                     if spec.service[m].is_some() {
                         out_flow[m] = flow[m] * scale;
@@ -283,5 +278,37 @@ pub fn analyse(sc: &Scenario, length_km: f64) -> CapacityReport {
         rows,
         peak_km: peak,
         reaches,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(rate_per_h: f64, booths: u32) -> Scenario {
+        let text = format!(
+            "name = \"t\"\nhorizon_h = 10\n[modes.car]\nspace_m = 10\n[arrivals.car]\nrate_per_h = {rate_per_h}\n\
+             [[stages]]\nname = \"s\"\n[[stages.booths]]\nname = \"g\"\nmodes = [\"car\"]\ncount = {booths}\n\
+             service = {{ dist = \"exponential\", mean_min = 6 }}\n"
+        );
+        Scenario::from_toml(&text, &[]).unwrap()
+    }
+
+    #[test]
+    fn load_capacity_and_growth_of_a_single_group() {
+        // 2 booths at 6 min serve 20 an hour.
+        let under = analyse(&scenario(18.0, 2), 1.0);
+        let r = &under.rows[0];
+        assert!((r.capacity_per_h - 20.0).abs() < 1e-9 && (r.rho - 0.9).abs() < 1e-9);
+        assert_eq!(r.growth_per_h, 0.0);
+        assert_eq!(under.reaches, None);
+        // 30 an hour against 20: the queue grows by 10 cars (0.1 km) an hour and
+        // reaches 0.5 km after 5 hours.
+        let over = analyse(&scenario(30.0, 2), 0.5);
+        let r = &over.rows[0];
+        assert!((r.rho - 1.5).abs() < 1e-9);
+        assert!((r.growth_per_h - 10.0).abs() < 1e-9 && (r.growth_km_per_h - 0.1).abs() < 1e-12);
+        assert!((over.reaches.unwrap().as_h() - 5.0).abs() < 1e-6);
+        assert!((over.peak_km.0 - 1.0).abs() < 1e-9);
     }
 }
