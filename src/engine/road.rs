@@ -23,8 +23,8 @@ pub struct Road {
 }
 
 impl Road {
-    /// The road of a scenario; statistics start at `warmup`.
-    pub fn new(sc: &Scenario, warmup: SimTime) -> Road {
+    /// The road of a scenario.
+    pub fn new(sc: &Scenario) -> Road {
         let varying = sc
             .events
             .iter()
@@ -38,13 +38,13 @@ impl Road {
                 .iter()
                 .map(|m| m.kind == ModeKind::Vehicle)
                 .collect(),
-            road_m: Level::new(warmup),
+            road_m: Level::new(),
             approach_km: if varying {
-                vec![Level::new(warmup); sc.modes.len()]
+                vec![Level::new(); sc.modes.len()]
             } else {
                 Vec::new()
             },
-            road_km: Level::new(warmup),
+            road_km: Level::new(),
         }
     }
 
@@ -54,6 +54,11 @@ impl Road {
         } else {
             1.0
         }
+    }
+
+    /// Whether a change in mode `m`'s approach queue changes anything here.
+    pub fn follows(&self, m: usize) -> bool {
+        self.vehicle[m] || self.varying
     }
 
     /// The approach queue of mode `m` changed by `delta` units, to `units`.
@@ -69,6 +74,15 @@ impl Road {
                 self.road_km
                     .set(now, self.road_m.value() / self.rows / 1000.0);
             }
+        }
+    }
+
+    /// Starts the statistics afresh at `now` (the end of the warm-up).
+    pub fn restart(&mut self, now: SimTime) {
+        self.road_m.restart(now);
+        self.road_km.restart(now);
+        for l in &mut self.approach_km {
+            l.restart(now);
         }
     }
 

@@ -1,7 +1,7 @@
 //! Duration distributions (service times) and small integer distributions (people carried).
 
 use rand::Rng;
-use rand_distr::{Distribution as _, Exp, Gamma, LogNormal, Triangular};
+use rand_distr::{Distribution as _, Exp1, Gamma, LogNormal, Triangular};
 
 use super::error::Problems;
 use super::reader::{number, TableReader};
@@ -11,8 +11,9 @@ use crate::time::SimTime;
 /// A distribution of durations, in minutes, ready to sample.
 #[derive(Clone, Debug)]
 pub enum Duration {
-    /// Exponential with the given mean.
-    Exponential(Exp<f64>, f64),
+    /// Exponential with the given mean; the first field is the scale of a
+    /// unit draw, `1 / (1 / mean)`, rounded as `rand_distr::Exp` rounds it.
+    Exponential(f64, f64),
     /// Lognormal given by the mean and standard deviation of the duration itself.
     LogNormal(LogNormal<f64>, f64, f64),
     /// Gamma given by mean and standard deviation.
@@ -27,6 +28,12 @@ pub enum Duration {
     Deterministic(f64),
     /// One of the listed values, with the given cumulative weights (summing to 1).
     Empirical(Vec<f64>, Vec<f64>),
+}
+
+/// A draw of the exponential distribution with mean 1 (ziggurat).
+#[inline(always)]
+fn unit_exp<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    Exp1.sample(rng)
 }
 
 impl Duration {
@@ -65,11 +72,22 @@ impl Duration {
         var / (m * m)
     }
 
-    /// One draw, in minutes.
-    #[inline]
+    /// One draw, in minutes. The exponential and fixed cases are inlined
+    /// into the engine's service path; the others are a call away.
+    #[inline(always)]
     pub fn sample_min<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
-            Duration::Exponential(d, _) => d.sample(rng),
+            // As `Exp::sample` computes it (the draw times 1 / λ), without its call.
+            Duration::Exponential(scale, _) => unit_exp(rng) * scale,
+            Duration::Deterministic(v) => *v,
+            _ => self.sample_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Duration::Exponential(scale, _) => unit_exp(rng) * scale,
             Duration::LogNormal(d, _, _) => d.sample(rng),
             Duration::Gamma(d, _, _) | Duration::Erlang(d, _, _) => d.sample(rng),
             Duration::Uniform(a, b) => a + (b - a) * rng.random::<f64>(),
@@ -109,7 +127,7 @@ impl Duration {
                 let m = t.f64_where("mean_min", positive, "a mean above 0 minutes", problems);
                 t.finish(problems);
                 let m = m?;
-                Duration::Exponential(Exp::new(1.0 / m).ok()?, m)
+                Duration::Exponential(1.0 / (1.0 / m), m)
             }
             kind @ ("lognormal" | "gamma") => {
                 let m = t.f64_where("mean_min", positive, "a mean above 0 minutes", problems);
@@ -380,7 +398,7 @@ mod tests {
         // for every distribution here (scv <= 1), so 1.5% is over five standard errors.
         const REL_TOL: f64 = 0.015;
         let cases = [
-            Duration::Exponential(Exp::new(1.0 / 2.0).unwrap(), 2.0),
+            Duration::Exponential(1.0 / (1.0 / 2.0), 2.0),
             Duration::LogNormal(
                 LogNormal::new(1.8f64.ln() - 0.2231 / 2.0, 0.2231f64.sqrt()).unwrap(),
                 1.8,

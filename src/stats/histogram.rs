@@ -74,12 +74,10 @@ impl Histogram {
         }
     }
 
+    #[inline]
     fn bits(&self) -> u32 {
-        if self.coarse {
-            COARSE_BITS
-        } else {
-            SUB_BITS
-        }
+        // Branch-free: SUB_BITS, less 2 for the coarse variant.
+        SUB_BITS - (SUB_BITS - COARSE_BITS) * u32::from(self.coarse)
     }
 
     /// Records one duration.
@@ -87,21 +85,25 @@ impl Histogram {
     pub fn record(&mut self, d: SimTime) {
         let us = d.0;
         let b = bucket_of(us / 1000, self.bits());
-        if b >= self.counts.len() {
-            self.grow(b);
+        match self.counts.get_mut(b) {
+            Some(c) => *c += 1,
+            None => self.grow(b),
         }
-        self.counts[b] += 1;
-        if self.count == 0 || us < self.min_us {
-            self.min_us = us;
-        }
+        self.min_us = if self.count == 0 {
+            us
+        } else {
+            self.min_us.min(us)
+        };
         self.max_us = self.max_us.max(us);
         self.count += 1;
         self.sum_us += u128::from(us);
     }
 
+    /// Grows the buckets to hold bucket `b`, and counts one value there.
     #[cold]
     fn grow(&mut self, b: usize) {
         self.counts.resize(b + 1, 0);
+        self.counts[b] = 1;
     }
 
     /// Adds every value of `other` (exact: the result is as if all values had been recorded here).

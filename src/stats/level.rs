@@ -1,9 +1,17 @@
 //! Time-weighted levels (queue lengths, busy booths) with their peak, updated in
-//! O(1) at every change and counted only after the warm-up.
+//! O(1) at every change. Statistics start at time zero, or afresh when the
+//! warm-up ends ([`Level::restart`]), so an update has no warm-up test in it.
 
 use serde::{Deserialize, Serialize};
 
 use crate::time::SimTime;
+
+/// Microseconds between two times as a float: through `i64`, which converts
+/// in one instruction where `u64` takes several (times stay below 2^63).
+#[inline]
+fn span(from: u64, to: u64) -> f64 {
+    (to - from) as i64 as f64
+}
 
 /// A level that changes over time: its current value, integral and peak.
 #[derive(Clone, Debug, Default)]
@@ -28,13 +36,9 @@ pub struct LevelSummary {
 }
 
 impl Level {
-    /// A level at zero whose statistics start at `from` (the warm-up).
-    pub fn new(from: SimTime) -> Level {
-        Level {
-            from: from.0,
-            peak_at: from.0,
-            ..Level::default()
-        }
+    /// A level at zero, its statistics from time zero.
+    pub fn new() -> Level {
+        Level::default()
     }
 
     /// The current value.
@@ -47,19 +51,10 @@ impl Level {
     #[inline]
     pub fn set(&mut self, now: SimTime, value: f64) {
         let now = now.0;
-        if now > self.last {
-            if now > self.from {
-                if self.last < self.from && self.value > self.peak {
-                    // The level held at the end of the warm-up counts as seen then.
-                    self.peak = self.value;
-                    self.peak_at = self.from;
-                }
-                self.area += self.value * (now - self.last.max(self.from)) as f64;
-            }
-            self.last = now;
-        }
+        self.area += self.value * span(self.last, now);
+        self.last = now;
         self.value = value;
-        if value > self.peak && now >= self.from {
+        if value > self.peak {
             self.peak = value;
             self.peak_at = now;
         }
@@ -71,27 +66,33 @@ impl Level {
         self.set(now, self.value + delta);
     }
 
-    /// The integral of the level from the warm-up to `now`, in value × minutes.
+    /// Forgets the statistics so far: they start again at `now` (the end of
+    /// the warm-up), where the level held counts as its first peak.
+    pub fn restart(&mut self, now: SimTime) {
+        self.area = 0.0;
+        self.last = now.0;
+        self.from = now.0;
+        self.peak = self.value;
+        self.peak_at = now.0;
+    }
+
+    /// The integral of the level from the start of its statistics to `now`, in value × minutes.
     pub fn area_min(&self, now: SimTime) -> f64 {
-        let tail = now.0.saturating_sub(self.last.max(self.from)) as f64 * self.value;
+        let tail = now.0.saturating_sub(self.last) as f64 * self.value;
         (self.area + tail) / 60e6
     }
 
-    /// Mean, peak and time of peak over `[warm-up, end]`.
+    /// Mean, peak and time of peak from the start of the statistics to `end`.
     pub fn summary(&self, end: SimTime) -> LevelSummary {
         let span = end.0.saturating_sub(self.from) as f64 / 60e6;
-        let (mut peak, mut peak_at) = (self.peak, self.peak_at);
-        if self.last < self.from && self.value > peak {
-            (peak, peak_at) = (self.value, self.from);
-        }
         LevelSummary {
             mean: if span > 0.0 {
                 self.area_min(end) / span
             } else {
                 0.0
             },
-            peak,
-            peak_at_h: peak_at as f64 / 3.6e9,
+            peak: self.peak,
+            peak_at_h: self.peak_at as f64 / 3.6e9,
         }
     }
 }
@@ -103,33 +104,34 @@ pub struct Area {
     value: f64,
     area: f64,
     last: u64,
-    from: u64,
 }
 
 impl Area {
-    /// Zero, integrating from `from` (the warm-up).
-    pub fn new(from: SimTime) -> Area {
+    /// `value` from time zero.
+    pub fn new(value: f64) -> Area {
         Area {
-            from: from.0,
-            last: from.0,
+            value,
             ..Area::default()
         }
     }
 
-    /// Sets the value at `now`.
+    /// Sets the value at `now` (not before the last change).
     #[inline]
     pub fn set(&mut self, now: SimTime, value: f64) {
-        let start = self.last.max(self.from);
-        if now.0 > start {
-            self.area += self.value * (now.0 - start) as f64;
-        }
-        self.last = self.last.max(now.0);
+        self.area += self.value * span(self.last, now.0);
+        self.last = now.0;
         self.value = value;
     }
 
-    /// The integral from the warm-up to `now`, in value × minutes.
+    /// Forgets the integral so far: it starts again at `now`.
+    pub fn restart(&mut self, now: SimTime) {
+        self.area = 0.0;
+        self.last = now.0;
+    }
+
+    /// The integral from the start (or restart) to `now`, in value × minutes.
     pub fn area_min(&self, now: SimTime) -> f64 {
-        let tail = now.0.saturating_sub(self.last.max(self.from)) as f64 * self.value;
+        let tail = now.0.saturating_sub(self.last) as f64 * self.value;
         (self.area + tail) / 60e6
     }
 }
@@ -140,7 +142,7 @@ mod tests {
 
     #[test]
     fn time_weighted_mean_and_peak() {
-        let mut l = Level::new(SimTime::ZERO);
+        let mut l = Level::new();
         l.set(SimTime::from_min(0.0), 2.0);
         l.set(SimTime::from_min(10.0), 4.0);
         l.add(SimTime::from_min(15.0), -4.0);
@@ -152,21 +154,27 @@ mod tests {
     }
 
     #[test]
-    fn area_integrates_after_the_warm_up() {
-        let mut a = Area::new(SimTime::from_min(10.0));
+    fn area_integrates_after_a_restart() {
+        let mut a = Area::new(0.0);
         a.set(SimTime::from_min(0.0), 3.0);
+        a.set(SimTime::from_min(5.0), 2.0);
+        a.restart(SimTime::from_min(10.0));
         a.set(SimTime::from_min(12.0), 1.0);
-        // 3 over [10, 12], 1 over [12, 20]
-        assert!((a.area_min(SimTime::from_min(20.0)) - 14.0).abs() < 1e-9);
+        // 2 over [10, 12], 1 over [12, 20]
+        assert!((a.area_min(SimTime::from_min(20.0)) - 12.0).abs() < 1e-9);
     }
 
     #[test]
     fn warm_up_is_excluded() {
-        let mut l = Level::new(SimTime::from_min(10.0));
+        let mut l = Level::new();
         l.set(SimTime::from_min(0.0), 100.0);
-        l.set(SimTime::from_min(5.0), 1.0);
+        l.set(SimTime::from_min(5.0), 3.0);
+        l.restart(SimTime::from_min(10.0));
+        l.set(SimTime::from_min(15.0), 1.0);
         let s = l.summary(SimTime::from_min(20.0));
-        assert!((s.mean - 1.0).abs() < 1e-12, "{s:?}");
-        assert_eq!(s.peak, 1.0);
+        // 3 over [10, 15], 1 over [15, 20]: mean 2; the peak is the 3 held at the restart.
+        assert!((s.mean - 2.0).abs() < 1e-12, "{s:?}");
+        assert_eq!(s.peak, 3.0);
+        assert!((s.peak_at_h - 10.0 / 60.0).abs() < 1e-12);
     }
 }

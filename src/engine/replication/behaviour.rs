@@ -28,16 +28,13 @@ impl Replication<'_> {
     fn expected_wait_h(&self, m: usize, units: f64) -> f64 {
         let step = &self.routes[m][0];
         let rate_per_h: f64 = step
-            .groups
+            .lanes
             .iter()
-            .map(|&g| {
-                let spec = &self.sc.groups[g];
-                let grp = &self.groups[g];
-                let mean = spec.service[m]
-                    .as_ref()
-                    .map_or(f64::INFINITY, |d| d.mean_min())
-                    + spec.per_person_min * self.sc.modes[m].people.mean();
-                f64::from(grp.open) * 60.0 / (mean * grp.factor[grp.slot_of[m] as usize])
+            .map(|&l| {
+                let lane = &self.lanes[l];
+                let mean =
+                    lane.service.mean_min() + lane.per_person_min * self.sc.modes[m].people.mean();
+                f64::from(self.groups[lane.group].open) * 60.0 / (mean * lane.factor)
             })
             .sum();
         if rate_per_h > 0.0 {
@@ -96,9 +93,9 @@ impl Replication<'_> {
     /// Units ahead of a waiting unit in its queue.
     fn position(&self, id: u32) -> usize {
         let u = &self.units[id as usize];
-        let grp = &self.groups[u.group as usize];
-        let q = &grp.queues[grp.slot_of[u.mode as usize] as usize];
-        q.iter()
+        self.lanes[u.lane as usize]
+            .queue
+            .iter()
             .take_while(|w| w.unit != id || w.seq != u.seq)
             .filter(|w| {
                 let o = &self.units[w.unit as usize];
@@ -188,7 +185,7 @@ impl Replication<'_> {
             .filter(|(_, u)| {
                 u.state == State::Waiting
                     && u.mode as usize == m
-                    && self.groups[u.group as usize].stage == stage
+                    && self.lanes[u.lane as usize].stage == stage
                     && self.routes[m]
                         .get(u.step as usize)
                         .is_some_and(|s| s.stage == stage)
@@ -219,11 +216,9 @@ impl Replication<'_> {
             let bands = &sw.when_allowed;
             // Walk each of the mode's first-stage queues in order, counting position.
             let mut chosen: Vec<(u32, usize)> = Vec::new();
-            for &g in &self.routes[m][0].groups {
-                let grp = &self.groups[g];
-                let q = &grp.queues[grp.slot_of[m] as usize];
+            for &l in &self.routes[m][0].lanes {
                 let mut position = 0;
-                for w in q {
+                for w in &self.lanes[l].queue {
                     let u = &self.units[w.unit as usize];
                     if u.seq != w.seq || !matches!(u.state, State::Waiting | State::Abandoned) {
                         continue;

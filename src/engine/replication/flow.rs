@@ -60,7 +60,7 @@ impl Replication<'_> {
     }
 
     /// A new unit of mode `m`, present from now, in state `state`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn new_unit(&mut self, m: usize, people: u32, state: State) -> u32 {
         let unit = Unit {
             seed: self.service_rng[m].next_u64(),
@@ -71,7 +71,7 @@ impl Replication<'_> {
             mode: m as u32,
             people,
             step: 0,
-            group: 0,
+            lane: 0,
             state,
             jumper: false,
         };
@@ -105,13 +105,15 @@ impl Replication<'_> {
         let day = self.today();
         self.modes_out[m].arrived.add(people);
         self.day(m, day).arrived.add(people);
-        if self.balks(id) {
+        if self.may_balk[m] && self.balks(id) {
             self.modes_out[m].balked.add(people);
             self.day(m, day).balked.add(people);
             self.free_unit(id);
             return;
         }
-        self.start_patience(id);
+        if self.has_patience[m] {
+            self.start_patience(id);
+        }
         self.enter_step(id);
     }
 
@@ -137,21 +139,21 @@ impl Replication<'_> {
         &mut days[day]
     }
 
-    /// The group of a step that can start serving mode `m` at once, if any.
+    /// The lane of a step that can start serving mode `m` at once, if any.
     #[inline]
-    fn free_group(&self, m: usize, step: usize) -> Option<usize> {
+    fn free_lane(&self, m: usize, step: usize) -> Option<usize> {
         let route_step = &self.routes[m][step];
         let st = &self.stages[route_step.stage];
         if st.closed || st.forbidden[m] {
             return None;
         }
-        let free = |g: usize| {
-            let grp = &self.groups[g];
+        let free = |l: usize| {
+            let grp = &self.groups[self.lanes[l].group];
             grp.busy < grp.open && grp.waiting == 0
         };
-        match route_step.groups[..] {
-            [g] => free(g).then_some(g),
-            _ => route_step.groups.iter().copied().find(|&g| free(g)),
+        match route_step.lanes[..] {
+            [l] => free(l).then_some(l),
+            _ => route_step.lanes.iter().copied().find(|&l| free(l)),
         }
     }
 
@@ -163,60 +165,60 @@ impl Replication<'_> {
         u.stage_arrived = self.now.0;
         u.state = State::Waiting;
         let (m, step) = (u.mode as usize, u.step as usize);
-        if let Some(g) = self.free_group(m, step) {
-            self.units[id as usize].group = g as u32;
-            self.start_service(g, id);
+        if let Some(l) = self.free_lane(m, step) {
+            self.units[id as usize].lane = l as u32;
+            self.start_service(l, id);
             return;
         }
         let route_step = &self.routes[m][step];
-        let stage = route_step.stage;
-        let g = if route_step.groups.len() == 1 {
-            route_step.groups[0]
+        let l = if let [l] = route_step.lanes[..] {
+            l
         } else {
             // The group with the least work per open booth; ties go to the first listed.
-            let load =
-                |g: &super::GroupState| f64::from(g.waiting + g.busy) / f64::from(g.open.max(1));
+            let load = |l: usize| {
+                let g = &self.groups[self.lanes[l].group];
+                f64::from(g.waiting + g.busy) / f64::from(g.open.max(1))
+            };
             *route_step
-                .groups
+                .lanes
                 .iter()
-                .min_by(|&&a, &&b| load(&self.groups[a]).total_cmp(&load(&self.groups[b])))
-                .expect("a route step has groups")
+                .min_by(|&&a, &&b| load(a).total_cmp(&load(b)))
+                .expect("a route step has lanes")
         };
         let u = &mut self.units[id as usize];
-        u.group = g as u32;
+        u.lane = l as u32;
         let entry = Waiting {
             seq: u.seq,
             unit: id,
         };
+        let lane = &mut self.lanes[l];
+        let (g, stage) = (lane.group, lane.stage);
         let share = self.sc.groups[g].jump_share;
-        let jumps = step == 0 && share > 0.0 && super::unit_uniform(u.seed, SALT_JUMP) < share;
-        let people = u.people;
-        let grp = &mut self.groups[g];
-        if jumps {
+        if step == 0 && share > 0.0 && super::unit_uniform(u.seed, SALT_JUMP) < share {
             u.jumper = true;
-            grp.jump_lane.push_back(entry);
+            let people = u.people;
+            self.groups[g].jump_lane.push_back(entry);
             self.modes_out[m].jumped.add(people);
             let day = self.today();
             self.day(m, day).jumped.add(people);
         } else {
-            let slot = grp.slot_of[m] as usize;
-            grp.queues[slot].push_back(entry);
+            lane.queue.push_back(entry);
         }
         self.groups[g].waiting += 1;
         self.stages[stage].waiting += 1;
-        self.change_queue(m, stage, 1.0);
+        self.change_queue(l, 1.0);
     }
 
-    /// Updates the waiting count of (mode, stage) and the road queue.
+    /// Updates the waiting level of a lane's (mode, stage) and the road queue.
     #[inline]
-    pub(super) fn change_queue(&mut self, m: usize, stage: usize, delta: f64) {
+    pub(super) fn change_queue(&mut self, l: usize, delta: f64) {
         let now = self.now;
-        let n_stages = self.stages.len();
-        let q = &mut self.queue[m * n_stages + stage];
+        let lane = &self.lanes[l];
+        let q = &mut self.queue[lane.level];
         q.add(now, delta);
-        if self.approach_stage[m] == stage {
+        if lane.road {
             let units = q.value();
-            self.road.change(now, m, units, delta);
+            self.road.change(now, lane.mode, units, delta);
         }
     }
 
@@ -225,24 +227,24 @@ impl Replication<'_> {
     #[inline]
     pub(super) fn leave_queue(&mut self, id: u32) {
         let u = &self.units[id as usize];
-        let (g, m) = (u.group as usize, u.mode as usize);
-        let stage = self.groups[g].stage;
+        let l = u.lane as usize;
+        let lane = &self.lanes[l];
         self.queue_time_us += u128::from(self.now.0 - u.stage_arrived);
-        self.groups[g].waiting -= 1;
-        self.stages[stage].waiting -= 1;
-        self.change_queue(m, stage, -1.0);
+        self.groups[lane.group].waiting -= 1;
+        self.stages[lane.stage].waiting -= 1;
+        self.change_queue(l, -1.0);
     }
 
-    fn start_service(&mut self, g: usize, id: u32) {
+    fn start_service(&mut self, l: usize, id: u32) {
         let now = self.now;
+        let lane = &self.lanes[l];
+        let (g, stage, m) = (lane.group, lane.stage, lane.mode);
         let grp = &mut self.groups[g];
         grp.busy += 1;
         grp.busy_level.set(now, f64::from(grp.busy));
-        let stage = grp.stage;
         self.stages[stage].served += 1;
         let u = &mut self.units[id as usize];
         u.state = State::InService;
-        let m = u.mode as usize;
         let wait = now.0 - u.stage_arrived;
         u.wait += wait;
         if u.arrived >= self.warmup {
@@ -266,29 +268,27 @@ impl Replication<'_> {
             self.served_visits += 1;
             self.served_wait_us += u128::from(wait);
         }
-        let spec = &self.sc.groups[g];
-        let dist = spec.service[m].as_ref().expect("the group serves the mode");
-        let factor = grp.factor[grp.slot_of[m] as usize];
         let mut rng = SplitMix64::new(u.seed, stage as u64);
-        let minutes = dist.sample_min(&mut rng) + spec.per_person_min * f64::from(u.people);
-        let done = now.plus(SimTime::from_min(minutes * factor));
+        let minutes = lane.service.sample_min(&mut rng) + lane.per_person_min * f64::from(u.people);
+        let done = now.plus(SimTime::from_min(minutes * lane.factor));
         self.cal.schedule(
             done,
             Event::ServiceEnd {
-                group: g as u32,
+                lane: l as u32,
                 unit: id,
             },
         );
     }
 
-    pub(super) fn end_service(&mut self, g: usize, id: u32) {
+    pub(super) fn end_service(&mut self, l: usize, id: u32) {
+        let g = self.lanes[l].group;
         let u = &mut self.units[id as usize];
         u.step += 1;
         let (m, step) = (u.mode as usize, u.step as usize);
         if step < self.route_len[m] {
             let next = self.routes[m][step].stage;
             if let Some(cap) = self.sc.stages[next].buffer {
-                if self.stages[next].waiting >= cap && self.free_group(m, step).is_none() {
+                if self.stages[next].waiting >= cap && self.free_lane(m, step).is_none() {
                     // The zone before the next stage is full: the unit keeps its booth.
                     self.units[id as usize].state = State::Blocked;
                     self.stages[next].blocked.push_back((g, id));
@@ -303,7 +303,9 @@ impl Replication<'_> {
         }
         self.pull(g);
         let stage = self.groups[g].stage;
-        self.release_blocked(stage);
+        if self.buffered[stage] {
+            self.release_blocked(stage);
+        }
     }
 
     #[inline]
@@ -322,7 +324,7 @@ impl Replication<'_> {
         while let Some(&(g, id)) = self.stages[stage].blocked.front() {
             let u = self.units[id as usize];
             if self.stages[stage].waiting >= cap
-                && self.free_group(u.mode as usize, u.step as usize).is_none()
+                && self.free_lane(u.mode as usize, u.step as usize).is_none()
             {
                 return;
             }
@@ -374,62 +376,76 @@ impl Replication<'_> {
             if grp.busy >= grp.open || grp.waiting == 0 || st.closed {
                 return;
             }
-            let Some((lane, w)) = self.next_in_line(g) else {
+            let Some((l, jumped, w)) = self.next_in_line(g) else {
                 return;
             };
-            let grp = &mut self.groups[g];
-            match lane {
-                None => grp.jump_lane.pop_front(),
-                Some(slot) => {
-                    // FIFO check: within a queue, service in order of arrival at the group.
-                    let arrived = self.units[w.unit as usize].stage_arrived;
-                    if arrived < grp.last_served[slot] {
-                        self.fifo_violations += 1;
-                    }
-                    grp.last_served[slot] = arrived;
-                    grp.queues[slot].pop_front()
+            if jumped {
+                self.groups[g].jump_lane.pop_front();
+            } else {
+                // FIFO check: within a queue, service in order of arrival at the group.
+                let arrived = self.units[w.unit as usize].stage_arrived;
+                let lane = &mut self.lanes[l];
+                if arrived < lane.last_served {
+                    self.fifo_violations += 1;
                 }
-            };
+                lane.last_served = arrived;
+                lane.queue.pop_front();
+            }
             self.leave_queue(w.unit);
             if self.units[w.unit as usize].state == State::Abandoned {
                 self.release_unit(w.unit);
                 continue;
             }
-            self.start_service(g, w.unit);
+            self.start_service(l, w.unit);
         }
     }
 
-    /// The entry to serve next at `g` (dropping marked entries at the fronts):
-    /// `(None, entry)` from the jump lane, `(Some(slot), entry)` from a queue.
-    fn next_in_line(&mut self, g: usize) -> Option<(Option<usize>, Waiting)> {
-        let stage = self.groups[g].stage;
+    /// The entry to serve next at `g` (dropping marked entries at the fronts),
+    /// as `(lane, from the jump lane, entry)`.
+    fn next_in_line(&mut self, g: usize) -> Option<(usize, bool, Waiting)> {
+        let grp = &self.groups[g];
+        let stage = grp.stage;
+        if grp.lanes.len() == 1 && grp.jump_lane.is_empty() {
+            // One mode served and nobody skipping: the front of its queue.
+            let l = grp.lanes.start;
+            let lane = &self.lanes[l];
+            if self.stages[stage].forbidden[lane.mode] {
+                return None;
+            }
+            while let Some(&w) = self.lanes[l].queue.front() {
+                if self.waiting_entry(w) {
+                    return Some((l, false, w));
+                }
+                self.lanes[l].queue.pop_front();
+            }
+            return None;
+        }
         while let Some(&w) = self.groups[g].jump_lane.front() {
             if !self.waiting_entry(w) {
                 self.groups[g].jump_lane.pop_front();
                 continue;
             }
-            let m = self.units[w.unit as usize].mode as usize;
-            if !self.stages[stage].forbidden[m] {
-                return Some((None, w));
+            let u = &self.units[w.unit as usize];
+            if !self.stages[stage].forbidden[u.mode as usize] {
+                return Some((u.lane as usize, true, w));
             }
             break;
         }
         let mut best: Option<(usize, Waiting)> = None;
-        for slot in 0..self.groups[g].queues.len() {
-            let m = self.groups[g].slot_mode[slot] as usize;
-            if self.stages[stage].forbidden[m] {
+        for l in self.groups[g].lanes.clone() {
+            if self.stages[stage].forbidden[self.lanes[l].mode] {
                 continue;
             }
-            while let Some(&w) = self.groups[g].queues[slot].front() {
+            while let Some(&w) = self.lanes[l].queue.front() {
                 if self.waiting_entry(w) {
                     if best.is_none_or(|(_, b)| w.seq < b.seq) {
-                        best = Some((slot, w));
+                        best = Some((l, w));
                     }
                     break;
                 }
-                self.groups[g].queues[slot].pop_front();
+                self.lanes[l].queue.pop_front();
             }
         }
-        best.map(|(slot, w)| (Some(slot), w))
+        best.map(|(l, w)| (l, false, w))
     }
 }

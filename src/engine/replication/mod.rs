@@ -15,20 +15,21 @@ mod flow;
 mod observe;
 
 use std::collections::VecDeque;
+use std::ops::Range;
 
 use super::calendar::Calendar;
 use super::outcome::{period_width, Count, ModeOutcome, Outcome, SeriesLayout};
 use super::rng::{stream, Purpose, SplitMix64};
 use super::road::Road;
-use crate::scenario::{Action, ModeId, Scenario};
+use crate::scenario::{Action, Duration, ModeId, Scenario};
 use crate::stats::{Area, Histogram, Level};
 use crate::time::{SimTime, US_PER_MIN};
 
 /// What the main calendar holds.
 #[derive(Clone, Copy, Debug)]
 enum Event {
-    /// A booth of a group finishes serving a unit.
-    ServiceEnd { group: u32, unit: u32 },
+    /// A booth of a group finishes serving a unit (from one of its lanes).
+    ServiceEnd { lane: u32, unit: u32 },
     /// A person who left a vehicle reaches the checkpoint on foot.
     WalkArrive { unit: u32 },
     /// An abandoned vehicle is cleared from the queue.
@@ -66,8 +67,8 @@ struct Unit {
     people: u32,
     /// Position on the mode's route.
     step: u32,
-    /// The group it waits at or is served by.
-    group: u32,
+    /// The lane (group and mode) it waits in or is served from.
+    lane: u32,
     state: State,
     jumper: bool,
 }
@@ -79,11 +80,32 @@ struct Waiting {
     unit: u32,
 }
 
-/// A stage on a mode's route and the groups there that serve it.
+/// A stage on a mode's route and the lanes there that serve it (one per group).
 #[derive(Clone, Debug)]
 struct Step {
     stage: usize,
-    groups: Vec<usize>,
+    lanes: Vec<usize>,
+}
+
+/// The queue of one mode at one booth group, with what serving it needs at
+/// hand: the hot path indexes one lane instead of group, mode and stage tables.
+#[derive(Clone, Debug)]
+struct Lane<'s> {
+    group: usize,
+    mode: usize,
+    stage: usize,
+    /// Index of the (mode, stage) waiting level.
+    level: usize,
+    /// Whether the stage is the first on the mode's route and the road
+    /// follows its queue (vehicles, or any mode when the rows vary).
+    road: bool,
+    queue: VecDeque<Waiting>,
+    /// Group-arrival time of the unit last served from the queue (FIFO check).
+    last_served: u64,
+    /// Multiplier of service times: the policy factor over the group's speed.
+    factor: f64,
+    service: &'s Duration,
+    per_person_min: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -91,15 +113,10 @@ struct GroupState {
     stage: usize,
     open: u32,
     busy: u32,
-    /// For each mode, its queue slot (`u32::MAX` if not served).
-    slot_of: Vec<u32>,
-    slot_mode: Vec<u32>,
-    queues: Vec<VecDeque<Waiting>>,
+    /// Its lanes, one per mode served, in mode order.
+    lanes: Range<usize>,
     /// Units that skip the queue, in their own order.
     jump_lane: VecDeque<Waiting>,
-    /// Per queue slot, the group-arrival time of the unit last served from it.
-    last_served: Vec<u64>,
-    factor: Vec<f64>,
     /// Units waiting (queues and jump lane), not counting marked entries.
     waiting: u32,
     busy_level: Area,
@@ -131,6 +148,8 @@ enum ProbeKind {
 
 #[derive(Clone, Copy, Debug)]
 enum Control {
+    /// The warm-up ends: time-weighted statistics start afresh.
+    WarmupEnd,
     Policy(usize),
     Probe(usize, ProbeKind),
 }
@@ -173,7 +192,13 @@ pub struct Replication<'s> {
     /// Per mode: the stage of its approach (first on its route), and its route's length.
     approach_stage: Vec<usize>,
     route_len: Vec<usize>,
+    /// Per mode: whether it may balk, and whether its units have a patience.
+    may_balk: Vec<bool>,
+    has_patience: Vec<bool>,
+    /// Per stage: whether a buffer limits the waiting before it.
+    buffered: Vec<bool>,
 
+    lanes: Vec<Lane<'s>>,
     groups: Vec<GroupState>,
     stages: Vec<StageState>,
 
@@ -216,20 +241,13 @@ impl<'s> Replication<'s> {
         let n_modes = sc.modes.len();
         let n_stages = sc.stages.len();
         let warmup = sc.warmup;
-        let routes: Vec<Vec<Step>> = (0..n_modes)
+        let route_stages: Vec<Vec<usize>> = (0..n_modes)
             .map(|m| {
                 sc.stages
                     .iter()
                     .enumerate()
-                    .filter_map(|(s, st)| {
-                        let groups: Vec<usize> = st
-                            .groups
-                            .iter()
-                            .map(|g| g.0)
-                            .filter(|&g| sc.groups[g].serves(ModeId(m)))
-                            .collect();
-                        (!groups.is_empty()).then_some(Step { stage: s, groups })
-                    })
+                    .filter(|(_, st)| st.groups.iter().any(|g| sc.groups[g.0].serves(ModeId(m))))
+                    .map(|(s, _)| s)
                     .collect()
             })
             .collect();
@@ -237,39 +255,62 @@ impl<'s> Replication<'s> {
             let d = sc.calendar.start();
             u64::from(d.hour * 60 + d.minute)
         };
+        let road = Road::new(sc);
+        let mut lanes = Vec::new();
         let groups = sc
             .groups
             .iter()
-            .map(|g| {
-                let mut slot_of = vec![u32::MAX; n_modes];
-                let mut slot_mode = Vec::new();
-                for (m, slot) in slot_of.iter_mut().enumerate() {
-                    if g.serves(ModeId(m)) {
-                        *slot = slot_mode.len() as u32;
-                        slot_mode.push(m as u32);
-                    }
+            .enumerate()
+            .map(|(gi, g)| {
+                let first = lanes.len();
+                for (m, service) in g.service.iter().enumerate() {
+                    let Some(service) = service else { continue };
+                    let stage = g.stage.0;
+                    lanes.push(Lane {
+                        group: gi,
+                        mode: m,
+                        stage,
+                        level: m * n_stages + stage,
+                        road: route_stages[m][0] == stage && road.follows(m),
+                        queue: VecDeque::new(),
+                        last_served: 0,
+                        factor: 1.0 / g.speed,
+                        service,
+                        per_person_min: g.per_person_min,
+                    });
                 }
-                let mut open_level = Area::new(warmup);
-                open_level.set(SimTime::ZERO, f64::from(g.count));
                 let (shift_at, shift_idx) = first_shift(&g.schedule, start_minute);
                 GroupState {
                     stage: g.stage.0,
                     open: g.count,
                     busy: 0,
-                    queues: vec![VecDeque::new(); slot_mode.len()],
+                    lanes: first..lanes.len(),
                     jump_lane: VecDeque::new(),
-                    last_served: vec![0; slot_mode.len()],
-                    factor: vec![1.0 / g.speed; slot_mode.len()],
-                    slot_of,
-                    slot_mode,
                     waiting: 0,
-                    busy_level: Area::new(warmup),
-                    open_level,
+                    busy_level: Area::new(0.0),
+                    open_level: Area::new(f64::from(g.count)),
                     shift_at,
                     shift_idx,
                 }
             })
             .collect::<Vec<GroupState>>();
+        let routes: Vec<Vec<Step>> = route_stages
+            .iter()
+            .enumerate()
+            .map(|(m, stages)| {
+                stages
+                    .iter()
+                    .map(|&stage| Step {
+                        stage,
+                        lanes: sc.stages[stage]
+                            .groups
+                            .iter()
+                            .filter_map(|g| groups[g.0].lanes.clone().find(|&l| lanes[l].mode == m))
+                            .collect(),
+                    })
+                    .collect()
+            })
+            .collect();
         let next_shift = groups
             .iter()
             .map(|g| g.shift_at)
@@ -291,7 +332,10 @@ impl<'s> Replication<'s> {
                 None => controls.push((o.at, Control::Probe(i, ProbeKind::Level))),
             }
         }
-        // Stable: policy changes keep file order; at equal times they precede probes.
+        if warmup > SimTime::ZERO {
+            controls.insert(0, (warmup, Control::WarmupEnd));
+        }
+        // Stable: the warm-up's end, then policy changes in file order, precede probes at equal times.
         controls.sort_by_key(|c| c.0);
 
         let modes_out = (0..n_modes)
@@ -330,9 +374,21 @@ impl<'s> Replication<'s> {
                         .collect()
                 })
                 .collect(),
-            approach_stage: routes.iter().map(|r| r[0].stage).collect(),
+            approach_stage: route_stages.iter().map(|r| r[0]).collect(),
             route_len: routes.iter().map(Vec::len).collect(),
+            may_balk: sc
+                .modes
+                .iter()
+                .map(|m| m.behaviour.balk.is_some())
+                .collect(),
+            has_patience: sc
+                .modes
+                .iter()
+                .map(|m| m.behaviour.patience.is_some())
+                .collect(),
+            buffered: sc.stages.iter().map(|s| s.buffer.is_some()).collect(),
             routes,
+            lanes,
             groups,
             stages: vec![
                 StageState {
@@ -344,8 +400,8 @@ impl<'s> Replication<'s> {
                 };
                 n_stages
             ],
-            queue: vec![Level::new(warmup); n_modes * n_stages],
-            road: Road::new(sc, warmup),
+            queue: vec![Level::new(); n_modes * n_stages],
+            road,
             arrival_key: vec![u128::MAX; n_modes],
             next_arrival: (u128::MAX, 0),
             modes_out,
@@ -377,28 +433,27 @@ impl<'s> Replication<'s> {
 
     /// Runs to the horizon (or until `end_after_crossings`) and returns the outcome.
     pub fn run(mut self) -> Outcome {
-        let mut next_control = self.next_control_time();
+        // Controls (policy events, samples, probes, shifts) come before any
+        // event at the same time: their key has sequence 0, below every stamp.
+        let mut control_key = self.next_control_key();
         loop {
-            let heap_key = self.cal.next_key();
             let deadline_key = self.deadlines.next_key();
-            let key = heap_key.min(self.next_arrival.0).min(deadline_key);
-            let next_event = if key == u128::MAX {
-                SimTime::NEVER
-            } else {
-                SimTime((key >> 64) as u64)
-            };
-            if next_control <= next_event {
-                if next_control > self.horizon {
+            let key = self
+                .cal
+                .next_key()
+                .min(self.next_arrival.0)
+                .min(deadline_key);
+            if control_key <= key {
+                let at = SimTime((control_key >> 64) as u64);
+                if at > self.horizon {
                     break;
                 }
-                self.now = next_control;
+                self.now = at;
                 self.handle_control();
-                next_control = self.next_control_time();
+                control_key = self.next_control_key();
                 continue;
             }
-            if next_event > self.horizon {
-                break;
-            }
+            let next_event = SimTime((key >> 64) as u64);
             assert!(
                 next_event >= self.now,
                 "time went back: {next_event:?} after {:?}",
@@ -413,7 +468,7 @@ impl<'s> Replication<'s> {
                 self.patience_runs_out(unit, seq);
             } else {
                 match self.cal.pop().expect("a pending event").1 {
-                    Event::ServiceEnd { group, unit } => self.end_service(group as usize, unit),
+                    Event::ServiceEnd { lane, unit } => self.end_service(lane as usize, unit),
                     Event::WalkArrive { unit } => self.walk_arrives(unit),
                     Event::Clear { unit, seq } => self.clear_abandoned(unit, seq),
                 }
@@ -424,6 +479,13 @@ impl<'s> Replication<'s> {
         }
         let end = if self.stopped { self.now } else { self.horizon };
         self.finish(end)
+    }
+
+    /// The key of the next control, or of the first instant past the horizon
+    /// (where the run ends), whichever is first.
+    fn next_control_key(&self) -> u128 {
+        let at = self.next_control_time().min(self.horizon.plus(SimTime(1)));
+        u128::from(at.0) << 64
     }
 
     fn next_control_time(&self) -> SimTime {
@@ -447,6 +509,7 @@ impl<'s> Replication<'s> {
         let (_, c) = self.controls[self.next_control];
         self.next_control += 1;
         match c {
+            Control::WarmupEnd => self.restart_statistics(),
             Control::Policy(i) => {
                 self.events += 1;
                 self.apply(i);
@@ -503,10 +566,9 @@ impl<'s> Replication<'s> {
             } => {
                 for &g in groups {
                     let speed = self.sc.groups[g.0].speed;
-                    let grp = &mut self.groups[g.0];
-                    for (slot, &m) in grp.slot_mode.iter().enumerate() {
-                        if mode.is_none_or(|x| x.0 == m as usize) {
-                            grp.factor[slot] = factor / speed;
+                    for lane in &mut self.lanes[self.groups[g.0].lanes.clone()] {
+                        if mode.is_none_or(|x| x.0 == lane.mode) {
+                            lane.factor = factor / speed;
                         }
                     }
                 }
@@ -539,6 +601,22 @@ impl<'s> Replication<'s> {
                 self.invite_switching(mode.0, i);
             }
         }
+    }
+
+    /// The warm-up ends: queue levels, the road and booth time start afresh
+    /// (waits are kept by arrival time instead: units arrived after it).
+    fn restart_statistics(&mut self) {
+        let now = self.now;
+        for q in &mut self.queue {
+            q.restart(now);
+        }
+        self.road.restart(now);
+        for g in &mut self.groups {
+            g.busy_level.restart(now);
+            g.open_level.restart(now);
+        }
+        // Utilisation between samples is a difference of booth time: from zero again.
+        self.last_sample_areas.fill((0.0, 0.0));
     }
 
     fn pull_stage(&mut self, stage: usize) {
