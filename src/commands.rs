@@ -125,6 +125,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let wall = started.elapsed().as_secs_f64();
 
     let report = aggregate(&sc, &outs);
+    let events: u64 = outs.iter().map(|o| o.events).sum();
+    let customers: u64 = outs
+        .iter()
+        .flat_map(|o| &o.modes)
+        .map(|m| m.arrived.units)
+        .sum();
+    // The report holds all that is written: the replications' data can go.
+    drop(outs);
     let mut written =
         output::write_report(&report, &dir).map_err(|e| Failure::other(e.to_string()))?;
     if !args.no_charts {
@@ -136,12 +144,6 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
                 .filter(|p| p.extension().is_some_and(|e| e == "png")),
         );
     }
-    let events: u64 = outs.iter().map(|o| o.events).sum();
-    let customers: u64 = outs
-        .iter()
-        .flat_map(|o| &o.modes)
-        .map(|m| m.arrived.units)
-        .sum();
     let run_json = serde_json::json!({
         "wall_s": wall,
         "threads": if args.threads == 0 { rayon::current_num_threads() } else { args.threads },

@@ -41,9 +41,15 @@ impl SimTime {
     /// (292,000 years, beyond any horizon).
     #[inline]
     pub fn from_min(min: f64) -> SimTime {
+        SimTime::from_us(min * US_PER_MIN as f64)
+    }
+
+    /// From a number of microseconds, rounded as [`SimTime::from_min`] rounds.
+    #[inline]
+    pub fn from_us(us: f64) -> SimTime {
         // `+ 0.5` and a saturating cast: `f64::round` is a library call on
         // baseline x86-64, and a cast to `i64` is one instruction where `u64` takes several.
-        SimTime(((min * US_PER_MIN as f64 + 0.5) as i64).max(0) as u64)
+        SimTime(((us + 0.5) as i64).max(0) as u64)
     }
 
     /// From a number of hours.

@@ -48,11 +48,22 @@ pub fn ensure_dir(dir: &Path) -> Result<(), OutputError> {
 /// Writes `bytes` to `dir/name` atomically: a temporary file beside it, synced,
 /// then renamed over the old one.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, OutputError> {
+    write_atomic_with(dir, name, |w| w.write_all(bytes))
+}
+
+/// Writes `dir/name` atomically as [`write_atomic`] does, from `write`, which
+/// streams into a buffered writer (large outputs are never held whole in memory).
+pub fn write_atomic_with(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<PathBuf, OutputError> {
     let path = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut w = std::io::BufWriter::new(fs::File::create(&tmp)?);
+        write(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         fs::rename(&tmp, &path)
     })();

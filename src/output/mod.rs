@@ -7,7 +7,7 @@ pub mod tables;
 
 use std::path::{Path, PathBuf};
 
-pub use files::{ensure_dir, write_atomic, OutputError};
+pub use files::{ensure_dir, write_atomic, write_atomic_with, OutputError};
 
 use crate::report::Report;
 
@@ -16,12 +16,12 @@ use crate::report::Report;
 pub fn write_report(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
     ensure_dir(dir)?;
     Ok(vec![
-        write_atomic(dir, "summary.json", &tables::summary_json(report))?,
-        write_atomic(
-            dir,
-            "timeseries.csv",
-            tables::timeseries_csv(report).as_bytes(),
-        )?,
+        write_atomic_with(dir, "summary.json", |w| {
+            tables::write_summary_json(report, w)
+        })?,
+        write_atomic_with(dir, "timeseries.csv", |w| {
+            tables::write_timeseries_csv(report, w)
+        })?,
         write_atomic(dir, "waits.csv", tables::waits_csv(report).as_bytes())?,
         write_atomic(
             dir,

@@ -1,6 +1,7 @@
-//! Exporters: each a pure function from a [`Report`] to the bytes of one file
+//! Exporters: each a pure function from a [`Report`] to one file
 //! (`summary.json`, `timeseries.csv`, `waits.csv`, `observations.csv`) or to
-//! the text summary printed by `borderq run`.
+//! the text summary printed by `borderq run`; the two that grow with the
+//! horizon stream into a writer.
 
 use std::fmt::Write as _;
 
@@ -35,33 +36,40 @@ fn field(s: &str) -> String {
     }
 }
 
-/// `summary.json`: the report, pretty-printed, with a final newline.
+/// `summary.json` as bytes (for comparisons; the file itself is streamed).
 pub fn summary_json(report: &Report) -> Vec<u8> {
-    let mut v = serde_json::to_vec_pretty(report).expect("a report always serialises");
-    v.push(b'\n');
+    let mut v = Vec::new();
+    write_summary_json(report, &mut v).expect("a report always serialises");
     v
+}
+
+/// Writes `summary.json`: the report, pretty-printed, with a final newline.
+pub fn write_summary_json(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, report)?;
+    w.write_all(b"\n")
 }
 
 /// `timeseries.csv`: one row per sample time, per mode the approach queue in
 /// units and km (mean, p5, p95 across replications) and crossings so far.
-pub fn timeseries_csv(report: &Report) -> String {
+/// Streamed: a long run's table is never held whole in memory.
+pub fn write_timeseries_csv(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let s = &report.series;
-    let mut out = String::from("time_h,datetime");
+    write!(out, "time_h,datetime")?;
     for bands in &s.modes {
         for b in &bands[..2] {
-            write!(out, ",{0}_mean,{0}_p5,{0}_p95", b.name).unwrap();
+            write!(out, ",{0}_mean,{0}_p5,{0}_p95", b.name)?;
         }
         for b in &bands[2..] {
-            write!(out, ",{}_mean", b.name).unwrap();
+            write!(out, ",{}_mean", b.name)?;
         }
     }
-    write!(out, ",{0}_mean,{0}_p5,{0}_p95", s.road_km.name).unwrap();
+    write!(out, ",{0}_mean,{0}_p5,{0}_p95", s.road_km.name)?;
     for b in &s.utilisation {
-        write!(out, ",{}_mean", b.name).unwrap();
+        write!(out, ",{}_mean", b.name)?;
     }
-    out.push('\n');
+    writeln!(out)?;
     for r in 0..s.times_h.len() {
-        write!(out, "{},{}", num(s.times_h[r], 4), s.datetimes[r]).unwrap();
+        write!(out, "{},{}", num(s.times_h[r], 4), s.datetimes[r])?;
         for bands in &s.modes {
             for (b, d) in [(&bands[0], 2), (&bands[1], 3)] {
                 write!(
@@ -70,11 +78,10 @@ pub fn timeseries_csv(report: &Report) -> String {
                     num(b.mean[r], d),
                     num(b.p5[r], d),
                     num(b.p95[r], d)
-                )
-                .unwrap();
+                )?;
             }
             for b in &bands[2..] {
-                write!(out, ",{}", num(b.mean[r], 2)).unwrap();
+                write!(out, ",{}", num(b.mean[r], 2))?;
             }
         }
         let b = &s.road_km;
@@ -84,14 +91,13 @@ pub fn timeseries_csv(report: &Report) -> String {
             num(b.mean[r], 3),
             num(b.p5[r], 3),
             num(b.p95[r], 3)
-        )
-        .unwrap();
+        )?;
         for b in &s.utilisation {
-            write!(out, ",{}", num(b.mean[r], 4)).unwrap();
+            write!(out, ",{}", num(b.mean[r], 4))?;
         }
-        out.push('\n');
+        writeln!(out)?;
     }
-    out
+    Ok(())
 }
 
 /// `waits.csv`: wait percentiles by mode and arrival cohort, of those whose

@@ -102,6 +102,9 @@ impl Histogram {
     /// Grows the buckets to hold bucket `b`, and counts one value there.
     #[cold]
     fn grow(&mut self, b: usize) {
+        // Exactly: a histogram grows a bucket at a time, rarely, and the many
+        // per-cohort ones would otherwise carry up to twice their size in slack.
+        self.counts.reserve_exact(b + 1 - self.counts.len());
         self.counts.resize(b + 1, 0);
         self.counts[b] = 1;
     }
@@ -134,6 +137,11 @@ impl Histogram {
     /// Number of values.
     pub fn count(&self) -> u64 {
         self.count
+    }
+
+    /// Exact sum of the values, in microseconds.
+    pub fn sum_us(&self) -> u128 {
+        self.sum_us
     }
 
     /// Exact mean in minutes (NaN when empty).

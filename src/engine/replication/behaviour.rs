@@ -153,7 +153,10 @@ impl Replication<'_> {
     /// A walker reaches the checkpoint and joins the queue of its new mode
     /// (where it waits, like everyone, if that mode has been forbidden meanwhile).
     pub(super) fn walk_arrives(&mut self, id: u32) {
-        self.units[id as usize].arrived = self.now.0;
+        let cohort = self.today() as u32;
+        let u = &mut self.units[id as usize];
+        u.arrived = self.now.0;
+        u.cohort = cohort;
         self.start_patience(id);
         self.enter_step(id);
     }

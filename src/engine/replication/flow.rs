@@ -12,15 +12,16 @@ use crate::time::SimTime;
 impl Replication<'_> {
     #[inline]
     pub(super) fn set_next_arrival(&mut self, m: usize, key: u128) {
-        self.arrival_key[m] = key;
-        if self.arrival_key.len() == 1 {
+        self.arrivals[m].key = key;
+        if self.arrivals.len() == 1 {
             self.next_arrival = (key, 0);
         } else {
-            let (i, &k) = self
-                .arrival_key
+            let (i, k) = self
+                .arrivals
                 .iter()
+                .map(|a| a.key)
                 .enumerate()
-                .min_by_key(|&(_, k)| *k)
+                .min_by_key(|&(_, k)| k)
                 .expect("modes");
             self.next_arrival = (k, i);
         }
@@ -29,16 +30,16 @@ impl Replication<'_> {
     /// Schedules the next arrival of mode `m` after `from`, by inverting the
     /// integrated piecewise-constant rate (an exact non-homogeneous Poisson process).
     pub(super) fn schedule_arrival(&mut self, m: usize, from: SimTime) {
-        let mut remaining: f64 = Exp1.sample(&mut self.arrival_rng[m]);
-        let segments = &self.arrival_segments[m];
-        let mut i = self.arrival_segment[m];
+        let a = &mut self.arrivals[m];
+        let mut remaining: f64 = Exp1.sample(&mut a.rng);
+        let mut i = a.segment;
         let mut t = from.0;
-        while let Some(&(end, rate)) = segments.get(i) {
+        while let Some(&(end, rate)) = a.segments.get(i) {
             if t < end {
                 if rate > 0.0 {
-                    let at = t.saturating_add((remaining / rate + 0.5) as u64);
+                    let at = t.saturating_add(SimTime::from_us(remaining / rate).0);
                     if at < end {
-                        self.arrival_segment[m] = i;
+                        a.segment = i;
                         let key = if at <= self.horizon.0 {
                             self.cal.stamp(SimTime(at))
                         } else {
@@ -66,6 +67,7 @@ impl Replication<'_> {
             seed: self.service_rng[m].next_u64(),
             seq: self.next_seq,
             arrived: self.now.0,
+            cohort: self.today() as u32,
             stage_arrived: self.now.0,
             wait: 0,
             mode: m as u32,
@@ -259,14 +261,12 @@ impl Replication<'_> {
                 if u.jumper {
                     out.jumper_wait.record(SimTime(u.wait));
                 }
-                let c = (u.arrived / self.period_width) as usize;
+                let c = u.cohort as usize;
                 if c >= out.cohorts.len() {
                     out.cohorts.resize(c + 1, Histogram::coarse());
                 }
                 out.cohorts[c].record(SimTime(u.wait));
             }
-            self.served_visits += 1;
-            self.served_wait_us += u128::from(wait);
         }
         let mut rng = SplitMix64::new(u.seed, stage as u64);
         let minutes = lane.service.sample_min(&mut rng) + lane.per_person_min * f64::from(u.people);

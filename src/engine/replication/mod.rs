@@ -60,6 +60,8 @@ struct Unit {
     /// queue entry of this unit from one of an earlier unit in the same slot.
     seq: u64,
     arrived: u64,
+    /// The counting period of `arrived` (its arrival cohort).
+    cohort: u32,
     stage_arrived: u64,
     /// Wait so far over all stages, in microseconds.
     wait: u64,
@@ -138,6 +140,18 @@ struct StageState {
     served: u64,
 }
 
+/// A mode's arrivals: a non-homogeneous Poisson process, kept outside the calendar.
+#[derive(Clone, Debug)]
+struct Arrivals {
+    rng: SplitMix64,
+    /// `(end in µs, arrivals per µs)` of each piece of the rate profile.
+    segments: Vec<(u64, f64)>,
+    /// The piece the last arrival fell in.
+    segment: usize,
+    /// The calendar key of the next arrival (`u128::MAX`: none).
+    key: u128,
+}
+
 /// Per observation, how its value is taken.
 #[derive(Clone, Copy, Debug)]
 enum ProbeKind {
@@ -182,12 +196,10 @@ pub struct Replication<'s> {
     next_seq: u64,
     events: u64,
 
-    arrival_rng: Vec<SplitMix64>,
     service_rng: Vec<SplitMix64>,
     behaviour_rng: Vec<SplitMix64>,
-    arrival_segment: Vec<usize>,
-    /// Per mode, `(end in µs, arrivals per µs)` of each piece of the rate profile.
-    arrival_segments: Vec<Vec<(u64, f64)>>,
+    /// Per mode, its arrival process.
+    arrivals: Vec<Arrivals>,
     routes: Vec<Vec<Step>>,
     /// Per mode: the stage of its approach (first on its route), and its route's length.
     approach_stage: Vec<usize>,
@@ -205,16 +217,12 @@ pub struct Replication<'s> {
     /// Units waiting per (mode, stage), index `mode * stages + stage`.
     queue: Vec<Level>,
     road: Road,
-    /// Per mode, the calendar key of its next arrival (`u128::MAX`: none).
-    arrival_key: Vec<u128>,
-    /// The earliest of `arrival_key`, and its mode.
+    /// The earliest of the modes' next-arrival keys, and its mode.
     next_arrival: (u128, usize),
 
     modes_out: Vec<ModeOutcome>,
     in_system: Vec<Count>,
     crossed_total: u64,
-    served_visits: u64,
-    served_wait_us: u128,
     /// Time spent waiting in queues by every unit that left a queue, in µs.
     queue_time_us: u128,
     /// Services that started out of arrival order within a queue (must stay 0).
@@ -360,18 +368,22 @@ impl<'s> Replication<'s> {
             free: Vec::new(),
             next_seq: 0,
             events: 0,
-            arrival_rng: rng(Purpose::Arrivals),
             service_rng: rng(Purpose::Service),
             behaviour_rng: rng(Purpose::Behaviour),
-            arrival_segment: vec![0; n_modes],
-            arrival_segments: sc
+            arrivals: sc
                 .arrivals
                 .iter()
-                .map(|a| {
+                .zip(rng(Purpose::Arrivals))
+                .map(|(a, rng)| {
                     let s = &a.segments;
-                    (0..s.len())
-                        .map(|i| (s.get(i + 1).map_or(u64::MAX, |n| n.0 .0), s[i].1 / 60e6))
-                        .collect()
+                    Arrivals {
+                        rng,
+                        segments: (0..s.len())
+                            .map(|i| (s.get(i + 1).map_or(u64::MAX, |n| n.0 .0), s[i].1 / 60e6))
+                            .collect(),
+                        segment: 0,
+                        key: u128::MAX,
+                    }
                 })
                 .collect(),
             approach_stage: route_stages.iter().map(|r| r[0]).collect(),
@@ -402,13 +414,10 @@ impl<'s> Replication<'s> {
             ],
             queue: vec![Level::new(); n_modes * n_stages],
             road,
-            arrival_key: vec![u128::MAX; n_modes],
             next_arrival: (u128::MAX, 0),
             modes_out,
             in_system: vec![Count::default(); n_modes],
             crossed_total: 0,
-            served_visits: 0,
-            served_wait_us: 0,
             queue_time_us: 0,
             fifo_violations: 0,
             period_width: period_width(sc).0,

@@ -4,6 +4,7 @@
 use super::{ratio, Replication, State};
 use crate::engine::outcome::{DayCounts, ModeColumn, Outcome, Series, StageOutcome};
 use crate::scenario::Metric;
+use crate::stats::Histogram;
 use crate::time::SimTime;
 
 impl Replication<'_> {
@@ -31,6 +32,12 @@ impl Replication<'_> {
     pub(super) fn sample(&mut self) {
         let now = self.now;
         let start = self.series.len();
+        if start == 0 {
+            // Every sample of the run at once: no doubling slack in a long run's table.
+            let rows = self.horizon.0 / self.sc.sample_interval.0.max(1) + 1;
+            self.series
+                .reserve_exact(rows as usize * self.layout.columns());
+        }
         self.series.resize(start + self.layout.columns(), 0.0);
         let n_stages = self.stages.len();
         for m in 0..self.sc.modes.len() {
@@ -107,6 +114,10 @@ impl Replication<'_> {
                 }
             })
             .collect();
+        // Every visit served after the warm-up is in exactly one stage-wait histogram.
+        let visits = self.modes_out.iter().flat_map(|o| &o.stage_wait);
+        let served_visits = visits.clone().map(Histogram::count).sum();
+        let served_wait_us: u128 = visits.map(Histogram::sum_us).sum();
         let columns = self.layout.columns();
         Outcome {
             end,
@@ -120,8 +131,8 @@ impl Replication<'_> {
             },
             observations: self.probes,
             waiting_mean: self.queue.iter().map(|q| q.summary(end).mean).sum(),
-            served_visits: self.served_visits,
-            served_wait_sum_min: self.served_wait_us as f64 / 60e6,
+            served_visits,
+            served_wait_sum_min: served_wait_us as f64 / 60e6,
             queue_time_min: (self.queue_time_us
                 + self
                     .units
