@@ -128,8 +128,8 @@ impl Replication<'_> {
             self.cal
                 .schedule(self.now.plus(walk), Event::WalkArrive { unit: walker });
         }
-        // The vehicle is no longer a traveller: its people have left.
-        self.in_system[m].remove(u.people);
+        // The vehicle is no longer a traveller (its people have left): it is
+        // released, or stays as an abandoned vehicle, counted nowhere.
         match sw.vehicle {
             Abandoned::Leaves => {
                 self.leave_queue(id);

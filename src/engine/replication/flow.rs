@@ -78,7 +78,6 @@ impl Replication<'_> {
             jumper: false,
         };
         self.next_seq += 1;
-        self.in_system[m].add(people);
         match self.free.pop() {
             Some(id) => {
                 self.units[id as usize] = unit;
@@ -95,7 +94,6 @@ impl Replication<'_> {
     #[inline]
     pub(super) fn free_unit(&mut self, id: u32) {
         let u = &mut self.units[id as usize];
-        self.in_system[u.mode as usize].remove(u.people);
         u.state = State::Gone;
         self.free.push(id);
     }

@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use super::calendar::Calendar;
-use super::outcome::{period_width, Count, ModeOutcome, Outcome, SeriesLayout};
+use super::outcome::{period_width, ModeOutcome, Outcome, SeriesLayout};
 use super::rng::{stream, Purpose, SplitMix64};
 use super::road::Road;
 use crate::scenario::{Action, Duration, ModeId, Scenario};
@@ -221,7 +221,6 @@ pub struct Replication<'s> {
     next_arrival: (u128, usize),
 
     modes_out: Vec<ModeOutcome>,
-    in_system: Vec<Count>,
     crossed_total: u64,
     /// Time spent waiting in queues by every unit that left a queue, in µs.
     queue_time_us: u128,
@@ -416,7 +415,6 @@ impl<'s> Replication<'s> {
             road,
             next_arrival: (u128::MAX, 0),
             modes_out,
-            in_system: vec![Count::default(); n_modes],
             crossed_total: 0,
             queue_time_us: 0,
             fifo_violations: 0,

@@ -84,6 +84,16 @@ impl Replication<'_> {
 
     pub(super) fn finish(mut self, end: SimTime) -> Outcome {
         let n_stages = self.stages.len();
+        // Travellers still present: waiting, in service, blocked or walking
+        // (abandoned vehicles and free slots are nobody).
+        for u in &self.units {
+            if matches!(
+                u.state,
+                State::Waiting | State::InService | State::Blocked | State::Walking
+            ) {
+                self.modes_out[u.mode as usize].in_system.add(u.people);
+            }
+        }
         for (m, out) in self.modes_out.iter_mut().enumerate() {
             if let [only] = &self.routes[m][..] {
                 // One stage: its waits are the total waits (recorded once).
@@ -94,7 +104,6 @@ impl Replication<'_> {
                 .collect();
             out.queue = out.stage_queue[self.routes[m][0].stage];
             out.queue_km = self.road.mode_summary(m, out.queue, end);
-            out.in_system = self.in_system[m];
             let days = end.0.div_ceil(self.period_width).max(1) as usize;
             out.per_day
                 .resize(days.max(out.per_day.len()), DayCounts::default());
