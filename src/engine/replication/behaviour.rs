@@ -26,7 +26,7 @@ impl Replication<'_> {
 
     /// Units ahead over the service rate of the open booths at the first stage, in hours.
     fn expected_wait_h(&self, m: usize, units: f64) -> f64 {
-        let step = &self.routes[m][0];
+        let step = &self.modes[m].route[0];
         let rate_per_h: f64 = step
             .lanes
             .iter()
@@ -87,7 +87,7 @@ impl Replication<'_> {
 
     /// Whether mode `m` may be served at the first stage of its route.
     fn allowed_first(&self, m: usize) -> bool {
-        !self.stages[self.routes[m][0].stage].forbidden[m]
+        !self.stages[self.modes[m].route[0].stage].forbidden[m]
     }
 
     /// Units ahead of a waiting unit in its queue.
@@ -189,7 +189,8 @@ impl Replication<'_> {
                 u.state == State::Waiting
                     && u.mode as usize == m
                     && self.lanes[u.lane as usize].stage == stage
-                    && self.routes[m]
+                    && self.modes[m]
+                        .route
                         .get(u.step as usize)
                         .is_some_and(|s| s.stage == stage)
             })
@@ -219,7 +220,7 @@ impl Replication<'_> {
             let bands = &sw.when_allowed;
             // Walk each of the mode's first-stage queues in order, counting position.
             let mut chosen: Vec<(u32, usize)> = Vec::new();
-            for &l in &self.routes[m][0].lanes {
+            for &l in &self.modes[m].route[0].lanes {
                 let mut position = 0;
                 for w in &self.lanes[l].queue {
                     let u = &self.units[w.unit as usize];

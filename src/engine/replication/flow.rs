@@ -12,14 +12,14 @@ use crate::time::SimTime;
 impl Replication<'_> {
     #[inline]
     pub(super) fn set_next_arrival(&mut self, m: usize, key: u128) {
-        self.arrivals[m].key = key;
-        if self.arrivals.len() == 1 {
+        self.modes[m].arrivals.key = key;
+        if self.modes.len() == 1 {
             self.next_arrival = (key, 0);
         } else {
             let (i, k) = self
-                .arrivals
+                .modes
                 .iter()
-                .map(|a| a.key)
+                .map(|x| x.arrivals.key)
                 .enumerate()
                 .min_by_key(|&(_, k)| k)
                 .expect("modes");
@@ -29,8 +29,9 @@ impl Replication<'_> {
 
     /// Schedules the next arrival of mode `m` after `from`, by inverting the
     /// integrated piecewise-constant rate (an exact non-homogeneous Poisson process).
+    #[inline(always)]
     pub(super) fn schedule_arrival(&mut self, m: usize, from: SimTime) {
-        let a = &mut self.arrivals[m];
+        let a = &mut self.modes[m].arrivals;
         let mut remaining: f64 = Exp1.sample(&mut a.rng);
         let mut i = a.segment;
         let mut t = from.0;
@@ -64,7 +65,7 @@ impl Replication<'_> {
     #[inline(always)]
     pub(super) fn new_unit(&mut self, m: usize, people: u32, state: State) -> u32 {
         let unit = Unit {
-            seed: self.service_rng[m].next_u64(),
+            seed: self.modes[m].service_rng.next_u64(),
             seq: self.next_seq,
             arrived: self.now.0,
             cohort: self.today() as u32,
@@ -100,18 +101,21 @@ impl Replication<'_> {
 
     pub(super) fn arrive(&mut self, m: usize) {
         self.schedule_arrival(m, self.now);
-        let people = self.sc.modes[m].people.sample(&mut self.behaviour_rng[m]);
+        let people = {
+            let mode = &mut self.modes[m];
+            mode.people.sample(&mut mode.behaviour_rng)
+        };
         let id = self.new_unit(m, people, State::Waiting);
         let day = self.today();
         self.modes_out[m].arrived.add(people);
         self.day(m, day).arrived.add(people);
-        if self.may_balk[m] && self.balks(id) {
+        if self.modes[m].may_balk && self.balks(id) {
             self.modes_out[m].balked.add(people);
             self.day(m, day).balked.add(people);
             self.free_unit(id);
             return;
         }
-        if self.has_patience[m] {
+        if self.modes[m].has_patience {
             self.start_patience(id);
         }
         self.enter_step(id);
@@ -121,7 +125,10 @@ impl Replication<'_> {
     pub(super) fn place_initial_queue(&mut self) {
         for m in 0..self.sc.modes.len() {
             for _ in 0..self.sc.initial_queue[m] {
-                let people = self.sc.modes[m].people.sample(&mut self.behaviour_rng[m]);
+                let people = {
+                    let mode = &mut self.modes[m];
+                    mode.people.sample(&mut mode.behaviour_rng)
+                };
                 let id = self.new_unit(m, people, State::Waiting);
                 self.modes_out[m].initial.add(people);
                 self.start_patience(id);
@@ -140,9 +147,9 @@ impl Replication<'_> {
     }
 
     /// The lane of a step that can start serving mode `m` at once, if any.
-    #[inline]
+    #[inline(always)]
     fn free_lane(&self, m: usize, step: usize) -> Option<usize> {
-        let route_step = &self.routes[m][step];
+        let route_step = &self.modes[m].route[step];
         let st = &self.stages[route_step.stage];
         if st.closed || st.forbidden[m] {
             return None;
@@ -170,7 +177,7 @@ impl Replication<'_> {
             self.start_service(l, id);
             return;
         }
-        let route_step = &self.routes[m][step];
+        let route_step = &self.modes[m].route[step];
         let l = if let [l] = route_step.lanes[..] {
             l
         } else {
@@ -210,7 +217,7 @@ impl Replication<'_> {
     }
 
     /// Updates the waiting level of a lane's (mode, stage) and the road queue.
-    #[inline]
+    #[inline(always)]
     pub(super) fn change_queue(&mut self, l: usize, delta: f64) {
         let now = self.now;
         let lane = &self.lanes[l];
@@ -224,7 +231,7 @@ impl Replication<'_> {
 
     /// Takes a waiting unit out of its group's queue count (its entry stays,
     /// marked by the unit's new state, and is skipped at the front).
-    #[inline]
+    #[inline(always)]
     pub(super) fn leave_queue(&mut self, id: u32) {
         let u = &self.units[id as usize];
         let l = u.lane as usize;
@@ -235,6 +242,7 @@ impl Replication<'_> {
         self.change_queue(l, -1.0);
     }
 
+    #[inline(always)]
     fn start_service(&mut self, l: usize, id: u32) {
         let now = self.now;
         let lane = &self.lanes[l];
@@ -249,7 +257,7 @@ impl Replication<'_> {
         u.wait += wait;
         if u.arrived >= self.warmup {
             let out = &mut self.modes_out[m];
-            let route_len = self.route_len[m];
+            let route_len = self.modes[m].route.len();
             if route_len > 1 {
                 out.stage_wait[stage].record(SimTime(wait));
             }
@@ -283,8 +291,8 @@ impl Replication<'_> {
         let u = &mut self.units[id as usize];
         u.step += 1;
         let (m, step) = (u.mode as usize, u.step as usize);
-        if step < self.route_len[m] {
-            let next = self.routes[m][step].stage;
+        if step < self.modes[m].route.len() {
+            let next = self.modes[m].route[step].stage;
             if let Some(cap) = self.sc.stages[next].buffer {
                 if self.stages[next].waiting >= cap && self.free_lane(m, step).is_none() {
                     // The zone before the next stage is full: the unit keeps its booth.

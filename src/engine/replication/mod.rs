@@ -21,7 +21,7 @@ use super::calendar::Calendar;
 use super::outcome::{period_width, ModeOutcome, Outcome, SeriesLayout};
 use super::rng::{stream, Purpose, SplitMix64};
 use super::road::Road;
-use crate::scenario::{Action, Duration, ModeId, Scenario};
+use crate::scenario::{Action, Duration, ModeId, People, Scenario};
 use crate::stats::{Area, Histogram, Level};
 use crate::time::{SimTime, US_PER_MIN};
 
@@ -152,6 +152,23 @@ struct Arrivals {
     key: u128,
 }
 
+/// A mode as the engine runs it.
+#[derive(Clone, Debug)]
+struct ModeState<'s> {
+    arrivals: Arrivals,
+    /// Draws each unit's own seed (service times, patience, choices).
+    service_rng: SplitMix64,
+    /// People carried.
+    behaviour_rng: SplitMix64,
+    /// The stages it passes, in order, with the lanes serving it there.
+    route: Vec<Step>,
+    /// The stage of its approach (the first on its route).
+    approach_stage: usize,
+    people: &'s People,
+    may_balk: bool,
+    has_patience: bool,
+}
+
 /// Per observation, how its value is taken.
 #[derive(Clone, Copy, Debug)]
 enum ProbeKind {
@@ -196,17 +213,8 @@ pub struct Replication<'s> {
     next_seq: u64,
     events: u64,
 
-    service_rng: Vec<SplitMix64>,
-    behaviour_rng: Vec<SplitMix64>,
-    /// Per mode, its arrival process.
-    arrivals: Vec<Arrivals>,
-    routes: Vec<Vec<Step>>,
-    /// Per mode: the stage of its approach (first on its route), and its route's length.
-    approach_stage: Vec<usize>,
-    route_len: Vec<usize>,
-    /// Per mode: whether it may balk, and whether its units have a patience.
-    may_balk: Vec<bool>,
-    has_patience: Vec<bool>,
+    /// Per mode, what the engine keeps of it (one lookup on the hot path).
+    modes: Vec<ModeState<'s>>,
     /// Per stage: whether a buffer limits the waiting before it.
     buffered: Vec<bool>,
 
@@ -351,11 +359,6 @@ impl<'s> Replication<'s> {
                 ..ModeOutcome::default()
             })
             .collect();
-        let rng = |p| {
-            (0..n_modes)
-                .map(|m| stream(sc.seed, index, m, p))
-                .collect::<Vec<_>>()
-        };
         let mut r = Replication {
             sc,
             now: SimTime::ZERO,
@@ -367,38 +370,32 @@ impl<'s> Replication<'s> {
             free: Vec::new(),
             next_seq: 0,
             events: 0,
-            service_rng: rng(Purpose::Service),
-            behaviour_rng: rng(Purpose::Behaviour),
-            arrivals: sc
-                .arrivals
-                .iter()
-                .zip(rng(Purpose::Arrivals))
-                .map(|(a, rng)| {
-                    let s = &a.segments;
-                    Arrivals {
-                        rng,
-                        segments: (0..s.len())
-                            .map(|i| (s.get(i + 1).map_or(u64::MAX, |n| n.0 .0), s[i].1 / 60e6))
-                            .collect(),
-                        segment: 0,
-                        key: u128::MAX,
+            modes: routes
+                .into_iter()
+                .enumerate()
+                .map(|(m, route)| {
+                    let s = &sc.arrivals[m].segments;
+                    let mode = &sc.modes[m];
+                    ModeState {
+                        arrivals: Arrivals {
+                            rng: stream(sc.seed, index, m, Purpose::Arrivals),
+                            segments: (0..s.len())
+                                .map(|i| (s.get(i + 1).map_or(u64::MAX, |n| n.0 .0), s[i].1 / 60e6))
+                                .collect(),
+                            segment: 0,
+                            key: u128::MAX,
+                        },
+                        service_rng: stream(sc.seed, index, m, Purpose::Service),
+                        behaviour_rng: stream(sc.seed, index, m, Purpose::Behaviour),
+                        approach_stage: route[0].stage,
+                        route,
+                        people: &mode.people,
+                        may_balk: mode.behaviour.balk.is_some(),
+                        has_patience: mode.behaviour.patience.is_some(),
                     }
                 })
                 .collect(),
-            approach_stage: route_stages.iter().map(|r| r[0]).collect(),
-            route_len: routes.iter().map(Vec::len).collect(),
-            may_balk: sc
-                .modes
-                .iter()
-                .map(|m| m.behaviour.balk.is_some())
-                .collect(),
-            has_patience: sc
-                .modes
-                .iter()
-                .map(|m| m.behaviour.patience.is_some())
-                .collect(),
             buffered: sc.stages.iter().map(|s| s.buffer.is_some()).collect(),
-            routes,
             lanes,
             groups,
             stages: vec![
@@ -636,7 +633,7 @@ impl<'s> Replication<'s> {
 
     /// Units waiting on mode `m`'s approach (before the first stage of its route).
     fn approach_units(&self, m: usize) -> f64 {
-        self.queue[m * self.stages.len() + self.approach_stage[m]].value()
+        self.queue[m * self.stages.len() + self.modes[m].approach_stage].value()
     }
 
     /// The period index of now, for daily (or multi-day) counts; divides

@@ -42,7 +42,7 @@ impl Replication<'_> {
         let n_stages = self.stages.len();
         for m in 0..self.sc.modes.len() {
             let row = &mut self.series[start..];
-            let q = self.queue[m * n_stages + self.routes[m][0].stage].value();
+            let q = self.queue[m * n_stages + self.modes[m].route[0].stage].value();
             row[self.layout.mode(m, ModeColumn::QueueUnits)] = q;
             row[self.layout.mode(m, ModeColumn::QueueKm)] = self.road.km(m, q);
             row[self.layout.mode(m, ModeColumn::CrossedUnits)] =
@@ -95,14 +95,14 @@ impl Replication<'_> {
             }
         }
         for (m, out) in self.modes_out.iter_mut().enumerate() {
-            if let [only] = &self.routes[m][..] {
+            if let [only] = &self.modes[m].route[..] {
                 // One stage: its waits are the total waits (recorded once).
                 out.stage_wait[only.stage] = out.wait.clone();
             }
             out.stage_queue = (0..n_stages)
                 .map(|s| self.queue[m * n_stages + s].summary(end))
                 .collect();
-            out.queue = out.stage_queue[self.routes[m][0].stage];
+            out.queue = out.stage_queue[self.modes[m].route[0].stage];
             out.queue_km = self.road.mode_summary(m, out.queue, end);
             let days = end.0.div_ceil(self.period_width).max(1) as usize;
             out.per_day
