@@ -1,5 +1,7 @@
-//! A mergeable log-linear histogram of durations: exact count, sum, minimum and
-//! maximum, and quantiles to within 1/32 (about 3%) of the value.
+//! A mergeable log-linear histogram of durations: exact count, sum and
+//! maximum, and quantiles to within 1/32 (about 3%) of the value. Recording
+//! touches one bucket, the maximum and the sum: the count is the buckets' sum,
+//! taken when asked.
 //!
 //! Written here rather than taken from `hdrhistogram` because borderq keeps many
 //! small histograms (one per mode, stage and arrival cohort) and needs them
@@ -16,15 +18,25 @@ const SUB_BITS: u32 = 5;
 const COARSE_BITS: u32 = 3;
 
 /// A histogram of durations, bucketed in milliseconds.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram {
-    /// Fewer, wider buckets (for the many per-cohort histograms).
-    coarse: bool,
+    /// Sub-buckets per power of two, as a power of two: [`SUB_BITS`], or
+    /// [`COARSE_BITS`] for the many per-cohort histograms.
+    bits: u32,
     counts: Vec<u64>,
-    count: u64,
     sum_us: u128,
-    min_us: u64,
     max_us: u64,
+}
+
+impl Default for Histogram {
+    fn default() -> Histogram {
+        Histogram {
+            bits: SUB_BITS,
+            counts: Vec::new(),
+            sum_us: 0,
+            max_us: 0,
+        }
+    }
 }
 
 /// The bucket of a value in milliseconds: values below `2^(bits+1)` have a
@@ -61,7 +73,7 @@ impl Histogram {
     /// An empty coarse histogram (quantiles within 1/8 of the value, a quarter of the memory).
     pub fn coarse() -> Histogram {
         Histogram {
-            coarse: true,
+            bits: COARSE_BITS,
             ..Histogram::default()
         }
     }
@@ -69,33 +81,21 @@ impl Histogram {
     /// An empty histogram of the same precision.
     pub fn empty_like(&self) -> Histogram {
         Histogram {
-            coarse: self.coarse,
+            bits: self.bits,
             ..Histogram::default()
         }
-    }
-
-    #[inline]
-    fn bits(&self) -> u32 {
-        // Branch-free: SUB_BITS, less 2 for the coarse variant.
-        SUB_BITS - (SUB_BITS - COARSE_BITS) * u32::from(self.coarse)
     }
 
     /// Records one duration.
     #[inline]
     pub fn record(&mut self, d: SimTime) {
         let us = d.0;
-        let b = bucket_of(us / 1000, self.bits());
+        let b = bucket_of(us / 1000, self.bits);
         match self.counts.get_mut(b) {
             Some(c) => *c += 1,
             None => self.grow(b),
         }
-        self.min_us = if self.count == 0 {
-            us
-        } else {
-            self.min_us.min(us)
-        };
         self.max_us = self.max_us.max(us);
-        self.count += 1;
         self.sum_us += u128::from(us);
     }
 
@@ -111,32 +111,20 @@ impl Histogram {
 
     /// Adds every value of `other` (exact: the result is as if all values had been recorded here).
     pub fn merge(&mut self, other: &Histogram) {
-        if other.count == 0 {
-            return;
-        }
-        assert_eq!(
-            self.coarse, other.coarse,
-            "histograms of one precision merge"
-        );
+        assert_eq!(self.bits, other.bits, "histograms of one precision merge");
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);
         }
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
-        self.min_us = if self.count == 0 {
-            other.min_us
-        } else {
-            self.min_us.min(other.min_us)
-        };
         self.max_us = self.max_us.max(other.max_us);
-        self.count += other.count;
         self.sum_us += other.sum_us;
     }
 
     /// Number of values.
     pub fn count(&self) -> u64 {
-        self.count
+        self.counts.iter().sum()
     }
 
     /// Exact sum of the values, in microseconds.
@@ -146,15 +134,16 @@ impl Histogram {
 
     /// Exact mean in minutes (NaN when empty).
     pub fn mean_min(&self) -> f64 {
-        if self.count == 0 {
+        let n = self.count();
+        if n == 0 {
             return f64::NAN;
         }
-        self.sum_us as f64 / self.count as f64 / 60e6
+        self.sum_us as f64 / n as f64 / 60e6
     }
 
     /// Exact maximum in minutes (NaN when empty).
     pub fn max_min(&self) -> f64 {
-        if self.count == 0 {
+        if self.count() == 0 {
             f64::NAN
         } else {
             self.max_us as f64 / 60e6
@@ -162,21 +151,21 @@ impl Histogram {
     }
 
     /// Nearest-rank quantile `q` in (0, 1], in minutes: the middle of the bucket
-    /// holding the value of rank ceil(q n), clamped to the exact minimum and maximum.
+    /// holding the value of rank ceil(q n), at most the exact maximum.
     /// NaN when empty.
     pub fn quantile_min(&self, q: f64) -> f64 {
-        if self.count == 0 {
+        let n = self.count();
+        if n == 0 {
             return f64::NAN;
         }
-        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
         let mut seen = 0;
         for (i, &c) in self.counts.iter().enumerate() {
             seen += c;
             if seen >= rank {
-                let (lo, width) = bucket_range(i, self.bits());
+                let (lo, width) = bucket_range(i, self.bits);
                 let mid_us = (lo as f64 + (width as f64 - 1.0) / 2.0) * 1000.0 + 500.0;
-                let v = mid_us.clamp(self.min_us as f64, self.max_us as f64);
-                return v / 60e6;
+                return mid_us.min(self.max_us as f64) / 60e6;
             }
         }
         self.max_min()
@@ -185,6 +174,7 @@ impl Histogram {
     /// `(upper edge in minutes, fraction of values at or below it)` for each
     /// non-empty bucket: the cumulative distribution, for charts.
     pub fn cdf(&self) -> Vec<(f64, f64)> {
+        let n = self.count();
         let mut out = Vec::new();
         let mut seen = 0;
         for (i, &c) in self.counts.iter().enumerate() {
@@ -192,8 +182,8 @@ impl Histogram {
                 continue;
             }
             seen += c;
-            let (lo, width) = bucket_range(i, self.bits());
-            out.push(((lo + width) as f64 / 60e3, seen as f64 / self.count as f64));
+            let (lo, width) = bucket_range(i, self.bits);
+            out.push(((lo + width) as f64 / 60e3, seen as f64 / n as f64));
         }
         out
     }

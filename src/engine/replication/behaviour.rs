@@ -80,14 +80,14 @@ impl Replication<'_> {
         }
         self.leave_queue(id);
         let day = self.today();
-        self.modes_out[m].reneged.add(u.people);
         self.day(m, day).reneged.add(u.people);
         self.free_unit(id);
     }
 
     /// Whether mode `m` may be served at the first stage of its route.
     fn allowed_first(&self, m: usize) -> bool {
-        !self.stages[self.modes[m].route[0].stage].forbidden[m]
+        // The lanes of a step are one mode's at one stage: allowed alike.
+        !self.lanes[self.modes[m].route[0].lanes[0]].forbidden
     }
 
     /// Units ahead of a waiting unit in its queue.
@@ -119,7 +119,6 @@ impl Replication<'_> {
         let km = self.road.km(m, position as f64);
         let walk = SimTime::from_h(km / sw.walk_kmh);
         let day = self.today();
-        self.modes_out[m].switched_out.add(u.people);
         self.day(m, day).switched.add(u.people);
         let to = sw.to.0;
         for _ in 0..u.people {

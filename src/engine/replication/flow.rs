@@ -107,10 +107,8 @@ impl Replication<'_> {
         };
         let id = self.new_unit(m, people, State::Waiting);
         let day = self.today();
-        self.modes_out[m].arrived.add(people);
         self.day(m, day).arrived.add(people);
         if self.modes[m].may_balk && self.balks(id) {
-            self.modes_out[m].balked.add(people);
             self.day(m, day).balked.add(people);
             self.free_unit(id);
             return;
@@ -137,26 +135,20 @@ impl Replication<'_> {
         }
     }
 
+    /// Mode `m`'s counts of period `day` (the totals are their sums, taken at the end).
     #[inline]
     pub(super) fn day(&mut self, m: usize, day: usize) -> &mut crate::engine::DayCounts {
-        let days = &mut self.modes_out[m].per_day;
-        if day >= days.len() {
-            days.resize(day + 1, Default::default());
-        }
-        &mut days[day]
+        &mut self.modes_out[m].per_day[day]
     }
 
     /// The lane of a step that can start serving mode `m` at once, if any.
     #[inline(always)]
     fn free_lane(&self, m: usize, step: usize) -> Option<usize> {
         let route_step = &self.modes[m].route[step];
-        let st = &self.stages[route_step.stage];
-        if st.closed || st.forbidden[m] {
-            return None;
-        }
         let free = |l: usize| {
-            let grp = &self.groups[self.lanes[l].group];
-            grp.busy < grp.open && grp.waiting == 0
+            let lane = &self.lanes[l];
+            let grp = &self.groups[lane.group];
+            grp.busy < grp.open && grp.waiting == 0 && !grp.closed && !lane.forbidden
         };
         match route_step.lanes[..] {
             [l] => free(l).then_some(l),
@@ -200,12 +192,13 @@ impl Replication<'_> {
         };
         let lane = &mut self.lanes[l];
         let (g, stage) = (lane.group, lane.stage);
-        let share = self.sc.groups[g].jump_share;
-        if step == 0 && share > 0.0 && super::unit_uniform(u.seed, SALT_JUMP) < share {
+        if step == 0
+            && lane.jump_share > 0.0
+            && super::unit_uniform(u.seed, SALT_JUMP) < lane.jump_share
+        {
             u.jumper = true;
             let people = u.people;
             self.groups[g].jump_lane.push_back(entry);
-            self.modes_out[m].jumped.add(people);
             let day = self.today();
             self.day(m, day).jumped.add(people);
         } else {
@@ -351,7 +344,6 @@ impl Replication<'_> {
                 .sojourn
                 .record(SimTime(self.now.0 - u.arrived));
         }
-        self.modes_out[m].crossed.add(u.people);
         let day = self.today();
         self.day(m, day).crossed.add(u.people);
         self.free_unit(id);
@@ -378,8 +370,7 @@ impl Replication<'_> {
     pub(super) fn pull(&mut self, g: usize) {
         loop {
             let grp = &self.groups[g];
-            let st = &self.stages[grp.stage];
-            if grp.busy >= grp.open || grp.waiting == 0 || st.closed {
+            if grp.busy >= grp.open || grp.waiting == 0 || grp.closed {
                 return;
             }
             let Some((l, jumped, w)) = self.next_in_line(g) else {
@@ -410,12 +401,10 @@ impl Replication<'_> {
     /// as `(lane, from the jump lane, entry)`.
     fn next_in_line(&mut self, g: usize) -> Option<(usize, bool, Waiting)> {
         let grp = &self.groups[g];
-        let stage = grp.stage;
         if grp.lanes.len() == 1 && grp.jump_lane.is_empty() {
             // One mode served and nobody skipping: the front of its queue.
             let l = grp.lanes.start;
-            let lane = &self.lanes[l];
-            if self.stages[stage].forbidden[lane.mode] {
+            if self.lanes[l].forbidden {
                 return None;
             }
             while let Some(&w) = self.lanes[l].queue.front() {
@@ -431,15 +420,15 @@ impl Replication<'_> {
                 self.groups[g].jump_lane.pop_front();
                 continue;
             }
-            let u = &self.units[w.unit as usize];
-            if !self.stages[stage].forbidden[u.mode as usize] {
-                return Some((u.lane as usize, true, w));
+            let l = self.units[w.unit as usize].lane as usize;
+            if !self.lanes[l].forbidden {
+                return Some((l, true, w));
             }
             break;
         }
         let mut best: Option<(usize, Waiting)> = None;
         for l in self.groups[g].lanes.clone() {
-            if self.stages[stage].forbidden[self.lanes[l].mode] {
+            if self.lanes[l].forbidden {
                 continue;
             }
             while let Some(&w) = self.lanes[l].queue.front() {

@@ -104,6 +104,10 @@ struct Lane<'s> {
     queue: VecDeque<Waiting>,
     /// Group-arrival time of the unit last served from the queue (FIFO check).
     last_served: u64,
+    /// The mode may not be served at this stage now (a policy event).
+    forbidden: bool,
+    /// Share of the mode's arrivals that skip the queue (first stage only).
+    jump_share: f64,
     /// Multiplier of service times: the policy factor over the group's speed.
     factor: f64,
     service: &'s Duration,
@@ -115,6 +119,8 @@ struct GroupState {
     stage: usize,
     open: u32,
     busy: u32,
+    /// Its stage is closed (a policy event): nobody is served.
+    closed: bool,
     /// Its lanes, one per mode served, in mode order.
     lanes: Range<usize>,
     /// Units that skip the queue, in their own order.
@@ -130,8 +136,6 @@ struct GroupState {
 
 #[derive(Clone, Debug)]
 struct StageState {
-    closed: bool,
-    forbidden: Vec<bool>,
     /// Units waiting at this stage, all groups.
     waiting: u32,
     /// Units that finished the stage before and wait in their booth: `(group, unit)`.
@@ -289,6 +293,8 @@ impl<'s> Replication<'s> {
                         road: route_stages[m][0] == stage && road.follows(m),
                         queue: VecDeque::new(),
                         last_served: 0,
+                        forbidden: false,
+                        jump_share: g.jump_share,
                         factor: 1.0 / g.speed,
                         service,
                         per_person_min: g.per_person_min,
@@ -299,6 +305,7 @@ impl<'s> Replication<'s> {
                     stage: g.stage.0,
                     open: g.count,
                     busy: 0,
+                    closed: false,
                     lanes: first..lanes.len(),
                     jump_lane: VecDeque::new(),
                     waiting: 0,
@@ -356,6 +363,8 @@ impl<'s> Replication<'s> {
         let modes_out = (0..n_modes)
             .map(|_| ModeOutcome {
                 stage_wait: vec![Histogram::new(); n_stages],
+                // Every period the run can reach (61 at most), trimmed at the end.
+                per_day: vec![Default::default(); (sc.horizon.0 / period_width(sc).0) as usize + 1],
                 ..ModeOutcome::default()
             })
             .collect();
@@ -400,8 +409,6 @@ impl<'s> Replication<'s> {
             groups,
             stages: vec![
                 StageState {
-                    closed: false,
-                    forbidden: vec![false; n_modes],
                     waiting: 0,
                     blocked: VecDeque::new(),
                     served: 0,
@@ -584,9 +591,9 @@ impl<'s> Replication<'s> {
                     .collect();
                 self.road.set_rows(now, rows, |m| units[m]);
             }
-            Action::CloseStage { stage } => self.stages[stage.0].closed = true,
+            Action::CloseStage { stage } => self.set_closed(stage.0, true),
             Action::OpenStage { stage } => {
-                self.stages[stage.0].closed = false;
+                self.set_closed(stage.0, false);
                 self.pull_stage(stage.0);
             }
             Action::Forbid {
@@ -594,13 +601,13 @@ impl<'s> Replication<'s> {
                 mode,
                 send_away,
             } => {
-                self.stages[stage.0].forbidden[mode.0] = true;
+                self.set_forbidden(stage.0, mode.0, true);
                 if send_away {
                     self.send_away(stage.0, mode.0);
                 }
             }
             Action::Allow { stage, mode } => {
-                self.stages[stage.0].forbidden[mode.0] = false;
+                self.set_forbidden(stage.0, mode.0, false);
                 self.pull_stage(stage.0);
                 self.invite_switching(mode.0, i);
             }
@@ -621,6 +628,20 @@ impl<'s> Replication<'s> {
         }
         // Utilisation between samples is a difference of booth time: from zero again.
         self.last_sample_areas.fill((0.0, 0.0));
+    }
+
+    fn set_closed(&mut self, stage: usize, closed: bool) {
+        for g in self.groups.iter_mut().filter(|g| g.stage == stage) {
+            g.closed = closed;
+        }
+    }
+
+    fn set_forbidden(&mut self, stage: usize, mode: usize, forbidden: bool) {
+        for lane in &mut self.lanes {
+            if lane.stage == stage && lane.mode == mode {
+                lane.forbidden = forbidden;
+            }
+        }
     }
 
     fn pull_stage(&mut self, stage: usize) {

@@ -2,7 +2,7 @@
 //! the outcome at the end.
 
 use super::{ratio, Replication, State};
-use crate::engine::outcome::{DayCounts, ModeColumn, Outcome, Series, StageOutcome};
+use crate::engine::outcome::{Count, DayCounts, ModeColumn, Outcome, Series, StageOutcome};
 use crate::scenario::Metric;
 use crate::stats::Histogram;
 use crate::time::SimTime;
@@ -20,13 +20,18 @@ impl Replication<'_> {
             Metric::QueueUnits => modes.filter(wanted).map(|m| self.approach_units(m)).sum(),
             Metric::CrossedUnits => modes
                 .filter(wanted)
-                .map(|m| self.modes_out[m].crossed.units as f64)
+                .map(|m| self.total(m, |d| d.crossed).units as f64)
                 .sum(),
             Metric::CrossedPersons => modes
                 .filter(wanted)
-                .map(|m| self.modes_out[m].crossed.persons as f64)
+                .map(|m| self.total(m, |d| d.crossed).persons as f64)
                 .sum(),
         }
+    }
+
+    /// Mode `m`'s count so far of what `pick` takes from each period.
+    fn total(&self, m: usize, pick: fn(&DayCounts) -> Count) -> Count {
+        sum_of(&self.modes_out[m].per_day, pick)
     }
 
     pub(super) fn sample(&mut self) {
@@ -45,14 +50,16 @@ impl Replication<'_> {
             let q = self.queue[m * n_stages + self.modes[m].route[0].stage].value();
             row[self.layout.mode(m, ModeColumn::QueueUnits)] = q;
             row[self.layout.mode(m, ModeColumn::QueueKm)] = self.road.km(m, q);
-            row[self.layout.mode(m, ModeColumn::CrossedUnits)] =
-                self.modes_out[m].crossed.units as f64;
-            row[self.layout.mode(m, ModeColumn::CrossedPersons)] =
-                self.modes_out[m].crossed.persons as f64;
-            let out = &self.modes_out[m];
-            row[self.layout.mode(m, ModeColumn::Balked)] = out.balked.units as f64;
-            row[self.layout.mode(m, ModeColumn::Reneged)] = out.reneged.units as f64;
-            row[self.layout.mode(m, ModeColumn::Switched)] = out.switched_out.units as f64;
+            let crossed = self.total(m, |d| d.crossed);
+            let balked = self.total(m, |d| d.balked);
+            let reneged = self.total(m, |d| d.reneged);
+            let switched = self.total(m, |d| d.switched);
+            let row = &mut self.series[start..];
+            row[self.layout.mode(m, ModeColumn::CrossedUnits)] = crossed.units as f64;
+            row[self.layout.mode(m, ModeColumn::CrossedPersons)] = crossed.persons as f64;
+            row[self.layout.mode(m, ModeColumn::Balked)] = balked.units as f64;
+            row[self.layout.mode(m, ModeColumn::Reneged)] = reneged.units as f64;
+            row[self.layout.mode(m, ModeColumn::Switched)] = switched.units as f64;
         }
         self.series[start + self.layout.road_km()] = self.road.road_km();
         for s in 0..n_stages {
@@ -104,9 +111,23 @@ impl Replication<'_> {
                 .collect();
             out.queue = out.stage_queue[self.modes[m].route[0].stage];
             out.queue_km = self.road.mode_summary(m, out.queue, end);
+            // Periods to the end, and any later one that counted something
+            // (an event at the very end); none beyond.
             let days = end.0.div_ceil(self.period_width).max(1) as usize;
-            out.per_day
-                .resize(days.max(out.per_day.len()), DayCounts::default());
+            let counted = out
+                .per_day
+                .iter()
+                .rposition(|d| *d != DayCounts::default())
+                .map_or(0, |i| i + 1);
+            out.per_day.truncate(days.max(counted));
+            out.per_day.resize(days.max(counted), DayCounts::default());
+            let total = |pick| sum_of(&out.per_day, pick);
+            out.arrived = total(|d| d.arrived);
+            out.balked = total(|d| d.balked);
+            out.reneged = total(|d| d.reneged);
+            out.switched_out = total(|d| d.switched);
+            out.jumped = total(|d| d.jumped);
+            out.crossed = total(|d| d.crossed);
         }
         let stages = (0..n_stages)
             .map(|s| {
@@ -153,4 +174,14 @@ impl Replication<'_> {
             fifo_violations: self.fifo_violations,
         }
     }
+}
+
+/// The sum over periods of what `pick` takes from each.
+fn sum_of(days: &[DayCounts], pick: fn(&DayCounts) -> Count) -> Count {
+    let mut sum = Count::default();
+    for c in days.iter().map(pick) {
+        sum.units += c.units;
+        sum.persons += c.persons;
+    }
+    sum
 }
