@@ -227,9 +227,14 @@ impl Replication<'_> {
     #[inline(always)]
     pub(super) fn leave_queue(&mut self, id: u32) {
         let u = &self.units[id as usize];
-        let l = u.lane as usize;
+        self.leave_lane(u.lane as usize, u.stage_arrived);
+    }
+
+    /// A unit that joined lane `l` at `stage_arrived` leaves its queue.
+    #[inline(always)]
+    fn leave_lane(&mut self, l: usize, stage_arrived: u64) {
         let lane = &self.lanes[l];
-        self.queue_time_us += u128::from(self.now.0 - u.stage_arrived);
+        self.queue_time_us += u128::from(self.now.0 - stage_arrived);
         self.groups[lane.group].waiting -= 1;
         self.stages[lane.stage].waiting -= 1;
         self.change_queue(l, -1.0);
@@ -376,11 +381,12 @@ impl Replication<'_> {
             let Some((l, jumped, w)) = self.next_in_line(g) else {
                 return;
             };
+            let u = &self.units[w.unit as usize];
+            let (arrived, abandoned) = (u.stage_arrived, u.state == State::Abandoned);
             if jumped {
                 self.groups[g].jump_lane.pop_front();
             } else {
                 // FIFO check: within a queue, service in order of arrival at the group.
-                let arrived = self.units[w.unit as usize].stage_arrived;
                 let lane = &mut self.lanes[l];
                 if arrived < lane.last_served {
                     self.fifo_violations += 1;
@@ -388,8 +394,8 @@ impl Replication<'_> {
                 lane.last_served = arrived;
                 lane.queue.pop_front();
             }
-            self.leave_queue(w.unit);
-            if self.units[w.unit as usize].state == State::Abandoned {
+            self.leave_lane(l, arrived);
+            if abandoned {
                 self.release_unit(w.unit);
                 continue;
             }
