@@ -12,19 +12,18 @@ use crate::time::SimTime;
 impl Replication<'_> {
     #[inline]
     pub(super) fn set_next_arrival(&mut self, m: usize, key: u128) {
-        self.modes[m].arrivals.key = key;
-        if self.modes.len() == 1 {
+        self.arrival_keys[m] = key;
+        if self.arrival_keys.len() == 1 {
             self.next_arrival = (key, 0);
-        } else {
-            let (i, k) = self
-                .modes
-                .iter()
-                .map(|x| x.arrivals.key)
-                .enumerate()
-                .min_by_key(|&(_, k)| k)
-                .expect("modes");
-            self.next_arrival = (k, i);
+            return;
         }
+        let mut first = (u128::MAX, 0);
+        for (i, &k) in self.arrival_keys.iter().enumerate() {
+            if k < first.0 {
+                first = (k, i);
+            }
+        }
+        self.next_arrival = first;
     }
 
     /// Schedules the next arrival of mode `m` after `from`, by inverting the

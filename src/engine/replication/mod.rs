@@ -152,8 +152,6 @@ struct Arrivals {
     segments: Vec<(u64, f64)>,
     /// The piece the last arrival fell in.
     segment: usize,
-    /// The calendar key of the next arrival (`u128::MAX`: none).
-    key: u128,
 }
 
 /// A mode as the engine runs it.
@@ -229,7 +227,10 @@ pub struct Replication<'s> {
     /// Units waiting per (mode, stage), index `mode * stages + stage`.
     queue: Vec<Level>,
     road: Road,
-    /// The earliest of the modes' next-arrival keys, and its mode.
+    /// Per mode, the calendar key of its next arrival (`u128::MAX`: none),
+    /// side by side for a quick scan.
+    arrival_keys: Vec<u128>,
+    /// The earliest of `arrival_keys`, and its mode.
     next_arrival: (u128, usize),
 
     modes_out: Vec<ModeOutcome>,
@@ -392,7 +393,6 @@ impl<'s> Replication<'s> {
                                 .map(|i| (s.get(i + 1).map_or(u64::MAX, |n| n.0 .0), s[i].1 / 60e6))
                                 .collect(),
                             segment: 0,
-                            key: u128::MAX,
                         },
                         service_rng: stream(sc.seed, index, m, Purpose::Service),
                         behaviour_rng: stream(sc.seed, index, m, Purpose::Behaviour),
@@ -417,6 +417,7 @@ impl<'s> Replication<'s> {
             ],
             queue: vec![Level::new(); n_modes * n_stages],
             road,
+            arrival_keys: vec![u128::MAX; n_modes],
             next_arrival: (u128::MAX, 0),
             modes_out,
             crossed_total: 0,
