@@ -158,24 +158,26 @@ pub fn run(w: &Workload) -> BenchRow {
     reset_peak_rss();
     let started = Instant::now();
     let outs = run_replications(&sc, w.replications, w.threads, &|_| {}).expect("a thread pool");
-    let report = aggregate(&sc, &outs);
-    let wall_s = started.elapsed().as_secs_f64();
     let customers: u64 = outs
         .iter()
         .flat_map(|o| &o.modes)
         .map(|m| m.arrived.units)
         .sum();
     let events: u64 = outs.iter().map(|o| o.events).sum();
+    // Read before the replications go into the report.
+    let patience = matches!(w.check, Check::Patience).then(|| {
+        let m = &outs[0].modes[0];
+        format!(
+            "{} gave up ({:.1}% of arrived and waiting at the start); peak {} waiting",
+            m.reneged.units,
+            m.reneged.units as f64 / (m.arrived.units + m.initial.units) as f64 * 100.0,
+            m.queue.peak
+        )
+    });
+    let report = aggregate(&sc, outs);
+    let wall_s = started.elapsed().as_secs_f64();
     let check = match w.check {
-        Check::Patience => {
-            let m = &outs[0].modes[0];
-            format!(
-                "{} gave up ({:.1}% of arrived and waiting at the start); peak {} waiting",
-                m.reneged.units,
-                m.reneged.units as f64 / (m.arrived.units + m.initial.units) as f64 * 100.0,
-                m.queue.peak
-            )
-        }
+        Check::Patience => patience.expect("read for this check"),
         Check::ErlangC => {
             let wq = report.modes.0[0].1.wait_min.mean;
             format!(

@@ -124,15 +124,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     .map_err(|e| Failure::other(e.to_string()))?;
     let wall = started.elapsed().as_secs_f64();
 
-    let report = aggregate(&sc, &outs);
     let events: u64 = outs.iter().map(|o| o.events).sum();
     let customers: u64 = outs
         .iter()
         .flat_map(|o| &o.modes)
         .map(|m| m.arrived.units)
         .sum();
-    // The report holds all that is written: the replications' data can go.
-    drop(outs);
+    // The report holds all that is written: the replications go into it.
+    let report = aggregate(&sc, outs);
     let mut written =
         output::write_report(&report, &dir).map_err(|e| Failure::other(e.to_string()))?;
     if !args.no_charts {

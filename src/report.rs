@@ -276,9 +276,10 @@ pub struct Band {
     pub name: String,
     /// Mean per sample time.
     pub mean: Vec<f64>,
-    /// 5th percentile across replications.
+    /// 5th percentile across replications (empty for counts, which are
+    /// shown as means only).
     pub p5: Vec<f64>,
-    /// 95th percentile across replications.
+    /// 95th percentile across replications (empty as `p5` is).
     pub p95: Vec<f64>,
 }
 
@@ -317,9 +318,16 @@ fn estimate_of<F: Fn(&Outcome) -> f64>(outs: &[Outcome], f: F) -> Estimate {
     Estimate::of(&outs.iter().map(f).collect::<Vec<_>>())
 }
 
-/// Folds replications (in replication order) into a report.
-pub fn aggregate(sc: &Scenario, outs: &[Outcome]) -> Report {
+/// Folds replications (in replication order) into a report, consuming them:
+/// each part of theirs is let go once it is folded in, so a long run's
+/// cohorts and series are not held twice at once.
+pub fn aggregate(sc: &Scenario, mut outs: Vec<Outcome>) -> Report {
     assert!(!outs.is_empty(), "at least one replication");
+    let cohorts = aggregate_cohorts(sc, &outs);
+    for m in outs.iter_mut().flat_map(|o| &mut o.modes) {
+        m.cohorts = Vec::new();
+    }
+    let outs = &outs[..];
     let cal = &sc.calendar;
     let period = period_width(sc);
     let modes = sc
@@ -500,14 +508,16 @@ pub fn aggregate(sc: &Scenario, outs: &[Outcome]) -> Report {
             .iter()
             .filter(|m| m.kind == crate::scenario::ModeKind::Vehicle)
             .count(),
-        cohorts: aggregate_cohorts(sc, outs),
+        cohorts,
     }
 }
 
 fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
     let layout = SeriesLayout::new(sc);
     let rows = outs.iter().map(|o| o.series.rows()).min().unwrap_or(0);
-    let band = |name: String, col: usize| {
+    // `ranged`: with the 5–95% range across replications (the columns drawn
+    // as bands); the others (counts so far) are written as means only.
+    let band = |name: String, col: usize, ranged: bool| {
         let mut b = Band {
             name,
             ..Band::default()
@@ -518,9 +528,11 @@ fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
             values.extend(outs.iter().map(|o| o.series.row(r)[col]));
             b.mean
                 .push(values.iter().sum::<f64>() / values.len() as f64);
-            values.sort_by(f64::total_cmp);
-            b.p5.push(nearest_rank(&values, 0.05));
-            b.p95.push(nearest_rank(&values, 0.95));
+            if ranged {
+                values.sort_by(f64::total_cmp);
+                b.p5.push(nearest_rank(&values, 0.05));
+                b.p95.push(nearest_rank(&values, 0.95));
+            }
         }
         b
     };
@@ -538,11 +550,17 @@ fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
             .iter()
             .enumerate()
             .map(|(m, mode)| {
-                ModeColumn::ALL
-                    .map(|c| band(format!("{}_{}", mode.name, c.suffix()), layout.mode(m, c)))
+                ModeColumn::ALL.map(|c| {
+                    let ranged = matches!(c, ModeColumn::QueueUnits | ModeColumn::QueueKm);
+                    band(
+                        format!("{}_{}", mode.name, c.suffix()),
+                        layout.mode(m, c),
+                        ranged,
+                    )
+                })
             })
             .collect(),
-        road_km: band("road_queue_km".to_string(), layout.road_km()),
+        road_km: band("road_queue_km".to_string(), layout.road_km(), true),
         utilisation: sc
             .stages
             .iter()
@@ -551,6 +569,7 @@ fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
                 band(
                     format!("{}_utilisation", st.name),
                     layout.stage_utilisation(s),
+                    true,
                 )
             })
             .collect(),

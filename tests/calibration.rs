@@ -20,7 +20,7 @@ fn every_real_crossing_matches_its_reports() {
             sc.observations.len() >= 2,
             "{name} has too few observations"
         );
-        let report = aggregate(&sc, &common::run(&sc, sc.replications));
+        let report = aggregate(&sc, common::run(&sc, sc.replications));
         for o in &report.observations {
             assert!(
                 o.within,

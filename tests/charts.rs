@@ -9,7 +9,7 @@ use borderq::Scenario;
 fn lars_report() -> Report {
     let sc = Scenario::load("scenarios/verkhny-lars-2022.toml".as_ref(), &[]).unwrap();
     let outs = borderq::experiment::run_replications(&sc, 4, 0, &|_| {}).unwrap();
-    aggregate(&sc, &outs)
+    aggregate(&sc, outs)
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn a_scenario_without_events_or_observations_still_charts() {
     )
     .unwrap();
     let outs = borderq::experiment::run_replications(&sc, 2, 1, &|_| {}).unwrap();
-    let r = aggregate(&sc, &outs);
+    let r = aggregate(&sc, outs);
     for chart in Chart::ALL {
         let svg = chart.svg(&r, SIZE).unwrap();
         assert!(svg.contains("R2"), "{chart:?}");

@@ -99,7 +99,7 @@ proptest! {
             prop_assert_eq!(o.fifo_violations, 0);
         }
         let two = run_replications(&sc, 2, 2, &|_| {}).unwrap();
-        let (a, b) = (aggregate(&sc, &one), aggregate(&sc, &two));
+        let (a, b) = (aggregate(&sc, one), aggregate(&sc, two));
         prop_assert_eq!(
             borderq::output::tables::summary_json(&a),
             borderq::output::tables::summary_json(&b)
