@@ -36,19 +36,20 @@ pub fn run_replications(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Outcome>, RunError> {
+    let done = AtomicU64::new(0);
+    let one = |r| {
+        let out = run_replication(scenario, r);
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+        out
+    };
+    if threads == 1 {
+        // One thread is this one: no pool to start, and the replications'
+        // memory, once freed, serves the report (a worker's heap would not).
+        return Ok((0..replications).map(one).collect());
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|source| RunError::Threads { threads, source })?;
-    let done = AtomicU64::new(0);
-    Ok(pool.install(|| {
-        (0..replications)
-            .into_par_iter()
-            .map(|r| {
-                let out = run_replication(scenario, r);
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-                out
-            })
-            .collect()
-    }))
+    Ok(pool.install(|| (0..replications).into_par_iter().map(one).collect()))
 }
