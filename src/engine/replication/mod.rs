@@ -479,11 +479,14 @@ impl<'s> Replication<'s> {
                 let (_, (unit, seq)) = self.deadlines.pop().expect("a deadline");
                 self.patience_runs_out(unit, seq);
             } else {
-                match self.cal.pop().expect("a pending event").1 {
+                // Taken rather than popped: an event the handler schedules
+                // takes its place in the heap.
+                match self.cal.take().expect("a pending event").1 {
                     Event::ServiceEnd { lane, unit } => self.end_service(lane as usize, unit),
                     Event::WalkArrive { unit } => self.walk_arrives(unit),
                     Event::Clear { unit, seq } => self.clear_abandoned(unit, seq),
                 }
+                self.cal.settle();
             }
             if self.stopped {
                 break;
