@@ -164,8 +164,6 @@ struct ModeState<'s> {
     behaviour_rng: SplitMix64,
     /// The stages it passes, in order, with the lanes serving it there.
     route: Vec<Step>,
-    /// The stage of its approach (the first on its route).
-    approach_stage: usize,
     people: &'s People,
     may_balk: bool,
     has_patience: bool,
@@ -396,7 +394,6 @@ impl<'s> Replication<'s> {
                         },
                         service_rng: stream(sc.seed, index, m, Purpose::Service),
                         behaviour_rng: stream(sc.seed, index, m, Purpose::Behaviour),
-                        approach_stage: route[0].stage,
                         route,
                         people: &mode.people,
                         may_balk: mode.behaviour.balk.is_some(),
@@ -658,7 +655,7 @@ impl<'s> Replication<'s> {
 
     /// Units waiting on mode `m`'s approach (before the first stage of its route).
     fn approach_units(&self, m: usize) -> f64 {
-        self.queue[m * self.stages.len() + self.modes[m].approach_stage].value()
+        self.queue[m * self.stages.len() + self.modes[m].route[0].stage].value()
     }
 
     /// The period index of now, for daily (or multi-day) counts; divides

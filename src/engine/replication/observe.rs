@@ -46,15 +46,14 @@ impl Replication<'_> {
         self.series.resize(start + self.layout.columns(), 0.0);
         let n_stages = self.stages.len();
         for m in 0..self.sc.modes.len() {
-            let row = &mut self.series[start..];
-            let q = self.queue[m * n_stages + self.modes[m].route[0].stage].value();
-            row[self.layout.mode(m, ModeColumn::QueueUnits)] = q;
-            row[self.layout.mode(m, ModeColumn::QueueKm)] = self.road.km(m, q);
+            let q = self.approach_units(m);
             let crossed = self.total(m, |d| d.crossed);
             let balked = self.total(m, |d| d.balked);
             let reneged = self.total(m, |d| d.reneged);
             let switched = self.total(m, |d| d.switched);
             let row = &mut self.series[start..];
+            row[self.layout.mode(m, ModeColumn::QueueUnits)] = q;
+            row[self.layout.mode(m, ModeColumn::QueueKm)] = self.road.km(m, q);
             row[self.layout.mode(m, ModeColumn::CrossedUnits)] = crossed.units as f64;
             row[self.layout.mode(m, ModeColumn::CrossedPersons)] = crossed.persons as f64;
             row[self.layout.mode(m, ModeColumn::Balked)] = balked.units as f64;
