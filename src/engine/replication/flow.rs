@@ -239,6 +239,9 @@ impl Replication<'_> {
         self.change_queue(l, -1.0);
     }
 
+    /// Starts serving unit `id` from lane `l`: a booth becomes busy, the wait
+    /// is recorded (by stage, and in full at the last stage), and the service
+    /// end is scheduled.
     #[inline(always)]
     fn start_service(&mut self, l: usize, id: u32) {
         let now = self.now;
