@@ -100,7 +100,8 @@ pub struct ModeOutcome {
     pub in_system: Count,
     /// Counts per period of [`period_width`] (a calendar day for horizons up to 60 days).
     pub per_day: Vec<DayCounts>,
-    /// Total wait by arrival cohort (see [`period_width`]), recorded like `wait`.
+    /// Total wait by arrival cohort (see [`period_width`]), recorded like
+    /// `wait`: one per period the horizon spans, empty where no wait was recorded.
     pub cohorts: Vec<Histogram>,
 }
 

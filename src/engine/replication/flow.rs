@@ -6,7 +6,6 @@ use rand_distr::{Distribution, Exp1};
 
 use super::{Event, Replication, State, Unit, Waiting, SALT_JUMP};
 use crate::engine::rng::SplitMix64;
-use crate::stats::Histogram;
 use crate::time::SimTime;
 
 impl Replication<'_> {
@@ -267,11 +266,7 @@ impl Replication<'_> {
                 if u.jumper {
                     out.jumper_wait.record(SimTime(u.wait));
                 }
-                let c = u.cohort as usize;
-                if c >= out.cohorts.len() {
-                    out.cohorts.resize(c + 1, Histogram::coarse());
-                }
-                out.cohorts[c].record(SimTime(u.wait));
+                out.cohorts[u.cohort as usize].record(SimTime(u.wait));
             }
         }
         let mut rng = SplitMix64::new(u.seed, stage as u64);

@@ -359,11 +359,14 @@ impl<'s> Replication<'s> {
         // Stable: the warm-up's end, then policy changes in file order, precede probes at equal times.
         controls.sort_by_key(|c| c.0);
 
+        // Every period the run can reach (61 at most): daily counts are
+        // trimmed at the end, and empty cohorts are skipped when reported.
+        let periods = (sc.horizon.0 / period_width(sc).0) as usize + 1;
         let modes_out = (0..n_modes)
             .map(|_| ModeOutcome {
                 stage_wait: vec![Histogram::new(); n_stages],
-                // Every period the run can reach (61 at most), trimmed at the end.
-                per_day: vec![Default::default(); (sc.horizon.0 / period_width(sc).0) as usize + 1],
+                per_day: vec![Default::default(); periods],
+                cohorts: vec![Histogram::coarse(); periods],
                 ..ModeOutcome::default()
             })
             .collect();
