@@ -41,7 +41,8 @@ fn rounded_through_integers(x: f64, decimals: usize) -> Option<String> {
         return None;
     }
     let y = x * 10f64.powi(decimals as i32);
-    if !(y.abs() < (1u64 << 40) as f64) || ((y - y.trunc()).abs() - 0.5).abs() < 1e-3 {
+    let beyond = y.is_nan() || y.abs() >= (1u64 << 40) as f64;
+    if beyond || ((y - y.trunc()).abs() - 0.5).abs() < 1e-3 {
         return None;
     }
     let mut n = (y.round() as i64).unsigned_abs();
