@@ -189,7 +189,7 @@ impl Replication<'_> {
             unit: id,
         };
         let lane = &mut self.lanes[l];
-        let (g, stage) = (lane.group, lane.stage);
+        let g = lane.group;
         if step == 0
             && lane.jump_share > 0.0
             && super::unit_uniform(u.seed, SALT_JUMP) < lane.jump_share
@@ -203,7 +203,6 @@ impl Replication<'_> {
             lane.queue.push_back(entry);
         }
         self.groups[g].waiting += 1;
-        self.stages[stage].waiting += 1;
         self.change_queue(l, 1.0);
     }
 
@@ -234,7 +233,6 @@ impl Replication<'_> {
         let lane = &self.lanes[l];
         self.queue_time_us += u128::from(self.now.0 - stage_arrived);
         self.groups[lane.group].waiting -= 1;
-        self.stages[lane.stage].waiting -= 1;
         self.change_queue(l, -1.0);
     }
 
@@ -248,8 +246,8 @@ impl Replication<'_> {
         let (g, stage, m) = (lane.group, lane.stage, lane.mode);
         let grp = &mut self.groups[g];
         grp.busy += 1;
+        grp.served += 1;
         grp.busy_level.set(now, f64::from(grp.busy));
-        self.stages[stage].served += 1;
         let u = &mut self.units[id as usize];
         u.state = State::InService;
         let wait = now.0 - u.stage_arrived;
@@ -289,7 +287,7 @@ impl Replication<'_> {
         if step < self.modes[m].route.len() {
             let next = self.modes[m].route[step].stage;
             if let Some(cap) = self.sc.stages[next].buffer {
-                if self.stages[next].waiting >= cap && self.free_lane(m, step).is_none() {
+                if self.stage_waiting(next) >= cap && self.free_lane(m, step).is_none() {
                     // The zone before the next stage is full: the unit keeps its booth.
                     self.units[id as usize].state = State::Blocked;
                     self.stages[next].blocked.push_back((g, id));
@@ -324,7 +322,7 @@ impl Replication<'_> {
         };
         while let Some(&(g, id)) = self.stages[stage].blocked.front() {
             let u = self.units[id as usize];
-            if self.stages[stage].waiting >= cap
+            if self.stage_waiting(stage) >= cap
                 && self.free_lane(u.mode as usize, u.step as usize).is_none()
             {
                 return;
@@ -357,6 +355,12 @@ impl Replication<'_> {
         {
             self.stopped = true;
         }
+    }
+
+    /// Units waiting at a stage, all its groups.
+    fn stage_waiting(&self, stage: usize) -> u32 {
+        let groups = &self.sc.stages[stage].groups;
+        groups.iter().map(|g| self.groups[g.0].waiting).sum()
     }
 
     /// Whether a queue entry still stands for a waiting unit.

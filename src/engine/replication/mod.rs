@@ -127,6 +127,8 @@ struct GroupState {
     jump_lane: VecDeque<Waiting>,
     /// Units waiting (queues and jump lane), not counting marked entries.
     waiting: u32,
+    /// Services started so far.
+    served: u64,
     busy_level: Area,
     open_level: Area,
     /// Next booth-schedule change, and the index of that entry.
@@ -136,12 +138,8 @@ struct GroupState {
 
 #[derive(Clone, Debug)]
 struct StageState {
-    /// Units waiting at this stage, all groups.
-    waiting: u32,
     /// Units that finished the stage before and wait in their booth: `(group, unit)`.
     blocked: VecDeque<(usize, u32)>,
-    /// Services started here so far.
-    served: u64,
 }
 
 /// A mode's arrivals: a non-homogeneous Poisson process, kept outside the calendar.
@@ -308,6 +306,7 @@ impl<'s> Replication<'s> {
                     lanes: first..lanes.len(),
                     jump_lane: VecDeque::new(),
                     waiting: 0,
+                    served: 0,
                     busy_level: Area::new(0.0),
                     open_level: Area::new(f64::from(g.count)),
                     shift_at,
@@ -409,9 +408,7 @@ impl<'s> Replication<'s> {
             groups,
             stages: vec![
                 StageState {
-                    waiting: 0,
                     blocked: VecDeque::new(),
-                    served: 0,
                 };
                 n_stages
             ],

@@ -70,7 +70,12 @@ impl Replication<'_> {
                 0.0
             };
             self.series[start + self.layout.stage_utilisation(s)] = util;
-            self.series[start + self.layout.stage_served(s)] = self.stages[s].served as f64;
+            let served: u64 = self.sc.stages[s]
+                .groups
+                .iter()
+                .map(|g| self.groups[g.0].served)
+                .sum();
+            self.series[start + self.layout.stage_served(s)] = served as f64;
             self.last_sample_areas[s] = (busy, open);
         }
     }
