@@ -254,11 +254,10 @@ impl Replication<'_> {
         u.wait += wait;
         if u.arrived >= self.warmup {
             let out = &mut self.modes_out[m];
-            let route_len = self.modes[m].route.len();
-            if route_len > 1 {
+            if lane.shared_route {
                 out.stage_wait[stage].record(SimTime(wait));
             }
-            if u.step as usize + 1 == route_len {
+            if lane.last {
                 // The last stage: the unit's wait is complete.
                 out.wait.record(SimTime(u.wait));
                 if u.jumper {
@@ -280,11 +279,12 @@ impl Replication<'_> {
     }
 
     pub(super) fn end_service(&mut self, l: usize, id: u32) {
-        let g = self.lanes[l].group;
+        let lane = &self.lanes[l];
+        let (g, last) = (lane.group, lane.last);
         let u = &mut self.units[id as usize];
         u.step += 1;
         let (m, step) = (u.mode as usize, u.step as usize);
-        if step < self.modes[m].route.len() {
+        if !last {
             let next = self.modes[m].route[step].stage;
             if let Some(cap) = self.sc.stages[next].buffer {
                 if self.stage_waiting(next) >= cap && self.free_lane(m, step).is_none() {

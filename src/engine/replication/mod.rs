@@ -101,6 +101,10 @@ struct Lane<'s> {
     /// Whether the stage is the first on the mode's route and the road
     /// follows its queue (vehicles, or any mode when the rows vary).
     road: bool,
+    /// Whether the mode's route has other stages (its waits are kept per stage).
+    shared_route: bool,
+    /// Whether the stage is the last on the mode's route (service there ends the wait).
+    last: bool,
     queue: VecDeque<Waiting>,
     /// Group-arrival time of the unit last served from the queue (FIFO check).
     last_served: u64,
@@ -288,6 +292,8 @@ impl<'s> Replication<'s> {
                         stage,
                         level: m * n_stages + stage,
                         road: route_stages[m][0] == stage && road.follows(m),
+                        shared_route: route_stages[m].len() > 1,
+                        last: route_stages[m].last() == Some(&stage),
                         queue: VecDeque::new(),
                         last_served: 0,
                         forbidden: false,
