@@ -62,11 +62,20 @@ impl Replication<'_> {
     /// A new unit of mode `m`, present from now, in state `state`.
     #[inline(always)]
     pub(super) fn new_unit(&mut self, m: usize, people: u32, state: State) -> u32 {
+        let seed = self.modes[m].service_rng.next_u64();
+        let cohort = self.today();
+        self.add_unit(m, people, seed, cohort, state)
+    }
+
+    /// A new unit of mode `m` whose own draws come from `seed`, arriving in
+    /// counting period `cohort` (today's).
+    #[inline(always)]
+    fn add_unit(&mut self, m: usize, people: u32, seed: u64, cohort: usize, state: State) -> u32 {
         let unit = Unit {
-            seed: self.modes[m].service_rng.next_u64(),
+            seed,
             seq: self.next_seq,
             arrived: self.now.0,
-            cohort: self.today() as u32,
+            cohort: cohort as u32,
             stage_arrived: self.now.0,
             wait: 0,
             mode: m as u32,
@@ -99,19 +108,20 @@ impl Replication<'_> {
 
     pub(super) fn arrive(&mut self, m: usize) {
         self.schedule_arrival(m, self.now);
-        let people = {
-            let mode = &mut self.modes[m];
-            mode.people.sample(&mut mode.behaviour_rng)
-        };
-        let id = self.new_unit(m, people, State::Waiting);
+        // What the arrival needs of its mode, read at once.
+        let mode = &mut self.modes[m];
+        let people = mode.people.sample(&mut mode.behaviour_rng);
+        let seed = mode.service_rng.next_u64();
+        let (may_balk, has_patience) = (mode.may_balk, mode.has_patience);
         let day = self.today();
+        let id = self.add_unit(m, people, seed, day, State::Waiting);
         self.day(m, day).arrived.add(people);
-        if self.modes[m].may_balk && self.balks(id) {
+        if may_balk && self.balks(id) {
             self.day(m, day).balked.add(people);
             self.free_unit(id);
             return;
         }
-        if self.modes[m].has_patience {
+        if has_patience {
             self.start_patience(id);
         }
         self.enter_step(id);
