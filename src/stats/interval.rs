@@ -1,6 +1,8 @@
 //! Means with Student-t confidence intervals across replications, and the
 //! t quantiles they need (computed, not tabulated).
 
+use std::cell::Cell;
+
 use serde::{Deserialize, Serialize};
 
 /// A mean across replications with its confidence interval.
@@ -32,7 +34,8 @@ impl Estimate {
             };
         }
         let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-        let half = t_quantile(0.5 + level / 2.0, (n - 1) as f64) * (var / n as f64).sqrt();
+        let half =
+            t_quantile_remembered(0.5 + level / 2.0, (n - 1) as f64) * (var / n as f64).sqrt();
         Estimate {
             mean,
             ci95: [mean - half, mean + half],
@@ -48,6 +51,24 @@ impl Estimate {
     pub fn contains(&self, x: f64) -> bool {
         self.ci95[0] <= x && x <= self.ci95[1]
     }
+}
+
+/// [`t_quantile`], remembered for the last `(p, df)` asked on this thread: a
+/// report asks for the same one thousands of times (every estimate of one
+/// replication count), and each costs a root search on the incomplete beta.
+fn t_quantile_remembered(p: f64, df: f64) -> f64 {
+    thread_local! {
+        static LAST: Cell<(f64, f64, f64)> = const { Cell::new((f64::NAN, f64::NAN, f64::NAN)) };
+    }
+    LAST.with(|last| {
+        let (lp, ldf, q) = last.get();
+        if lp == p && ldf == df {
+            return q;
+        }
+        let q = t_quantile(p, df);
+        last.set((p, df, q));
+        q
+    })
 }
 
 /// The `p` quantile of Student's t distribution with `df` degrees of freedom.
