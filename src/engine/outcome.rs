@@ -34,13 +34,6 @@ impl Count {
         self.units += 1;
         self.persons += u64::from(persons);
     }
-
-    /// Removes one unit carrying `persons` people.
-    #[inline]
-    pub fn remove(&mut self, persons: u32) {
-        self.units -= 1;
-        self.persons -= u64::from(persons);
-    }
 }
 
 /// What happened to a mode's units on one day.
@@ -244,7 +237,8 @@ pub struct Outcome {
     pub observations: Vec<f64>,
     /// Time-average number waiting at all stages (after the warm-up).
     pub waiting_mean: f64,
-    /// Units whose service started after the warm-up, and their mean wait per stage visit, in minutes.
+    /// Stage visits served, of units that arrived after the warm-up (the
+    /// counts of the stage-wait histograms).
     pub served_visits: u64,
     /// Sum of the waits of those visits, in minutes.
     pub served_wait_sum_min: f64,

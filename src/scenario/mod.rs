@@ -325,16 +325,6 @@ impl Scenario {
         load::scenario(&root)
     }
 
-    /// The mode with this name.
-    pub fn mode_id(&self, name: &str) -> Option<ModeId> {
-        self.modes.iter().position(|m| m.name == name).map(ModeId)
-    }
-
-    /// The stage with this name.
-    pub fn stage_id(&self, name: &str) -> Option<StageId> {
-        self.stages.iter().position(|s| s.name == name).map(StageId)
-    }
-
     /// The label `stage/group` of a booth group.
     pub fn group_label(&self, g: GroupId) -> String {
         let grp = &self.groups[g.0];

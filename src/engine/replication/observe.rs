@@ -116,7 +116,8 @@ impl Replication<'_> {
             out.queue = out.stage_queue[self.modes[m].route[0].stage];
             out.queue_km = self.road.mode_summary(m, out.queue, end);
             // Periods to the end, and any later one that counted something
-            // (an event at the very end); none beyond.
+            // (an event at the very end); none beyond. The periods were laid
+            // out for the whole horizon, so this only shortens.
             let days = end.0.div_ceil(self.period_width).max(1) as usize;
             let counted = out
                 .per_day
@@ -124,7 +125,6 @@ impl Replication<'_> {
                 .rposition(|d| *d != DayCounts::default())
                 .map_or(0, |i| i + 1);
             out.per_day.truncate(days.max(counted));
-            out.per_day.resize(days.max(counted), DayCounts::default());
             let total = |pick| sum_of(&out.per_day, pick);
             out.arrived = total(|d| d.arrived);
             out.balked = total(|d| d.balked);
