@@ -75,12 +75,17 @@ impl<E: Copy> Calendar<E> {
         let heap = &mut self.heap;
         let mut i = heap.len();
         heap.push(Pending { key, event });
+        let heap = heap.as_mut_slice();
         while i > 0 {
             let parent = (i - 1) / 2;
-            if heap[parent].key <= key {
-                break;
+            // SAFETY: `i < heap.len()` (it starts at the pushed last index and
+            // only decreases), and `parent < i`.
+            unsafe {
+                if heap.get_unchecked(parent).key <= key {
+                    break;
+                }
+                *heap.get_unchecked_mut(i) = *heap.get_unchecked(parent);
             }
-            heap[i] = heap[parent];
             i = parent;
         }
         heap[i] = Pending { key, event };
@@ -139,10 +144,12 @@ impl<E: Copy> Calendar<E> {
     /// Puts `item` at the root in place of the current root and sifts it down.
     #[inline]
     fn sift_down_from_root(&mut self, item: Pending<E>) {
-        let heap = &mut self.heap;
+        let heap = self.heap.as_mut_slice();
         let n = heap.len();
         let last = item;
-        // Sift `last` down from a hole at the root.
+        // Sift `last` down from a hole at the root. The indices are checked
+        // against `n` by the loop itself (a binary heap is the classic place
+        // where the compiler cannot see it): a third of the calendar's cost.
         let mut i = 0;
         loop {
             let left = 2 * i + 1;
@@ -150,16 +157,21 @@ impl<E: Copy> Calendar<E> {
                 break;
             }
             let right = left + 1;
-            let child = if right < n && heap[right].key < heap[left].key {
-                right
-            } else {
-                left
-            };
-            if heap[child].key >= last.key {
-                break;
+            // SAFETY: `left < n` (tested above), `right` is read only when
+            // `right < n`, so `child < n`; and `i < child`.
+            unsafe {
+                let child =
+                    if right < n && heap.get_unchecked(right).key < heap.get_unchecked(left).key {
+                        right
+                    } else {
+                        left
+                    };
+                if heap.get_unchecked(child).key >= last.key {
+                    break;
+                }
+                *heap.get_unchecked_mut(i) = *heap.get_unchecked(child);
+                i = child;
             }
-            heap[i] = heap[child];
-            i = child;
         }
         heap[i] = last;
     }

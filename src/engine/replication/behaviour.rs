@@ -58,6 +58,7 @@ impl Replication<'_> {
         if at <= self.horizon {
             let key = self.cal.stamp(at);
             self.deadlines.schedule_keyed(key, (id, u.seq));
+            self.refresh_side();
         }
     }
 

@@ -14,15 +14,16 @@ impl Replication<'_> {
         self.arrival_keys[m] = key;
         if self.arrival_keys.len() == 1 {
             self.next_arrival = (key, 0);
-            return;
-        }
-        let mut first = (u128::MAX, 0);
-        for (i, &k) in self.arrival_keys.iter().enumerate() {
-            if k < first.0 {
-                first = (k, i);
+        } else {
+            let mut first = (u128::MAX, 0);
+            for (i, &k) in self.arrival_keys.iter().enumerate() {
+                if k < first.0 {
+                    first = (k, i);
+                }
             }
+            self.next_arrival = first;
         }
-        self.next_arrival = first;
+        self.refresh_arrival_side();
     }
 
     /// Schedules the next arrival of mode `m` after `from`, by inverting the

@@ -179,6 +179,14 @@ enum ProbeKind {
     PeriodEnd,
 }
 
+/// What is next outside the calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Control,
+    Arrival,
+    Deadline,
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Control {
     /// The warm-up ends: time-weighted statistics start afresh.
@@ -232,6 +240,12 @@ pub struct Replication<'s> {
     arrival_keys: Vec<u128>,
     /// The earliest of `arrival_keys`, and its mode.
     next_arrival: (u128, usize),
+    /// The key of the next control (or of the instant past the horizon).
+    control_key: u128,
+    /// The earliest of the control and deadline keys, and which it is.
+    control_or_deadline: (u128, Side),
+    /// The earliest of the control, arrival and deadline keys, and which it is.
+    side: (u128, Side),
 
     modes_out: Vec<ModeOutcome>,
     crossed_total: u64,
@@ -422,6 +436,9 @@ impl<'s> Replication<'s> {
             road,
             arrival_keys: vec![u128::MAX; n_modes],
             next_arrival: (u128::MAX, 0),
+            control_key: 0,
+            control_or_deadline: (0, Side::Control),
+            side: (0, Side::Control),
             modes_out,
             crossed_total: 0,
             queue_time_us: 0,
@@ -439,49 +456,43 @@ impl<'s> Replication<'s> {
             probes: vec![f64::NAN; sc.observations.len()],
             stopped: false,
         };
+        r.control_key = r.next_control_key();
         r.place_initial_queue();
         for m in 0..n_modes {
             r.schedule_arrival(m, SimTime::ZERO);
         }
+        r.refresh_side();
         r
     }
 
     /// Runs to the horizon (or until `end_after_crossings`) and returns the outcome.
     pub fn run(mut self) -> Outcome {
-        // Controls (policy events, samples, probes, shifts) come before any
-        // event at the same time: their key has sequence 0, below every stamp.
-        let mut control_key = self.next_control_key();
         loop {
-            let deadline_key = self.deadlines.next_key();
-            let key = self
-                .cal
-                .next_key()
-                .min(self.next_arrival.0)
-                .min(deadline_key);
-            if control_key <= key {
-                let at = SimTime((control_key >> 64) as u64);
+            // One comparison per event: the calendar against the earliest of
+            // what is kept beside it (kept up to date as it changes).
+            let cal_key = self.cal.next_key();
+            let (side_key, side) = self.side;
+            // Controls win ties: their key has sequence 0, at or below every stamp.
+            let key = side_key.min(cal_key);
+            let at = SimTime((key >> 64) as u64);
+            if side_key <= cal_key && side == Side::Control {
                 if at > self.horizon {
                     break;
                 }
                 self.now = at;
                 self.handle_control();
-                control_key = self.next_control_key();
+                self.control_key = self.next_control_key();
+                self.refresh_side();
                 continue;
             }
-            let next_event = SimTime((key >> 64) as u64);
             assert!(
-                next_event >= self.now,
-                "time went back: {next_event:?} after {:?}",
+                at >= self.now,
+                "time went back: {at:?} after {:?}",
                 self.now
             );
-            self.now = next_event;
+            self.now = at;
             self.events += 1;
-            if key == self.next_arrival.0 {
-                self.arrive(self.next_arrival.1);
-            } else if key == deadline_key {
-                let (_, (unit, seq)) = self.deadlines.pop().expect("a deadline");
-                self.patience_runs_out(unit, seq);
-            } else {
+            if side_key > cal_key {
                 // Taken rather than popped: an event the handler schedules
                 // takes its place in the heap.
                 match self.cal.take().expect("a pending event").1 {
@@ -490,6 +501,12 @@ impl<'s> Replication<'s> {
                     Event::Clear { unit, seq } => self.clear_abandoned(unit, seq),
                 }
                 self.cal.settle();
+            } else if side == Side::Arrival {
+                self.arrive(self.next_arrival.1);
+            } else {
+                let (_, (unit, seq)) = self.deadlines.pop().expect("a deadline");
+                self.refresh_side();
+                self.patience_runs_out(unit, seq);
             }
             if self.stopped {
                 break;
@@ -497,6 +514,29 @@ impl<'s> Replication<'s> {
         }
         let end = if self.stopped { self.now } else { self.horizon };
         self.finish(end)
+    }
+
+    /// Recomputes the earliest of the next control, the next arrival and the
+    /// next patience deadline: after the control or a deadline changes.
+    fn refresh_side(&mut self) {
+        let deadline = self.deadlines.next_key();
+        self.control_or_deadline = if self.control_key <= deadline {
+            (self.control_key, Side::Control)
+        } else {
+            (deadline, Side::Deadline)
+        };
+        self.refresh_arrival_side();
+    }
+
+    /// Recomputes the earliest of the three after the next arrival changes.
+    #[inline(always)]
+    fn refresh_arrival_side(&mut self) {
+        let arrival = self.next_arrival.0;
+        self.side = if self.control_or_deadline.0 <= arrival {
+            self.control_or_deadline
+        } else {
+            (arrival, Side::Arrival)
+        };
     }
 
     /// The key of the next control, or of the first instant past the horizon
