@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 
 use crate::engine::{period_width, ModeColumn, Outcome, SeriesLayout};
 use crate::scenario::Scenario;
-use crate::stats::{Estimate, Histogram};
+use crate::stats::{CoarseHistogram, Estimate, Histogram};
 use crate::time::SimTime;
 
 /// A list serialised as a JSON object keyed by name, in list order.
@@ -54,10 +54,8 @@ pub struct DurationSummary {
 }
 
 impl DurationSummary {
-    fn new(per_rep: &[&Histogram]) -> DurationSummary {
-        let mut all = per_rep
-            .first()
-            .map_or_else(Histogram::new, |h| h.empty_like());
+    fn new<const BITS: u32>(per_rep: &[&Histogram<BITS>]) -> DurationSummary {
+        let mut all = Histogram::new();
         for h in per_rep {
             all.merge(h);
         }
@@ -592,9 +590,9 @@ fn aggregate_cohorts(sc: &Scenario, outs: &[Outcome]) -> Vec<CohortReport> {
             .map(|o| o.modes[m].cohorts.len())
             .max()
             .unwrap_or(0);
-        let empty = Histogram::coarse();
+        let empty = CoarseHistogram::new();
         for c in 0..n {
-            let per_rep: Vec<&Histogram> = outs
+            let per_rep: Vec<&CoarseHistogram> = outs
                 .iter()
                 .map(|o| o.modes[m].cohorts.get(c).unwrap_or(&empty))
                 .collect();

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
-use crate::stats::{Histogram, LevelSummary};
+use crate::stats::{CoarseHistogram, Histogram, LevelSummary};
 use crate::time::{SimTime, US_PER_DAY};
 
 /// The most periods (of daily counts, and of arrival cohorts) kept per mode;
@@ -95,7 +95,7 @@ pub struct ModeOutcome {
     pub per_day: Vec<DayCounts>,
     /// Total wait by arrival cohort (see [`period_width`]), recorded like
     /// `wait`: one per period the horizon spans, empty where no wait was recorded.
-    pub cohorts: Vec<Histogram>,
+    pub cohorts: Vec<CoarseHistogram>,
 }
 
 /// One stage's results in one replication.

@@ -17,21 +17,23 @@ const SUB_BITS: u32 = 5;
 /// The coarse variant: 2^3 = 8 sub-buckets, a bucket at most 1/8 of its value wide.
 const COARSE_BITS: u32 = 3;
 
-/// A histogram of durations, bucketed in milliseconds.
+/// A histogram of durations, bucketed in milliseconds, with `2^BITS`
+/// sub-buckets per power of two: [`SUB_BITS`], or [`COARSE_BITS`] for the
+/// many per-cohort histograms ([`CoarseHistogram`]). The precision is part of
+/// the type, so recording shifts by constants.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Histogram {
-    /// Sub-buckets per power of two, as a power of two: [`SUB_BITS`], or
-    /// [`COARSE_BITS`] for the many per-cohort histograms.
-    bits: u32,
+pub struct Histogram<const BITS: u32 = SUB_BITS> {
     counts: Vec<u64>,
     sum_us: u128,
     max_us: u64,
 }
 
-impl Default for Histogram {
-    fn default() -> Histogram {
+/// A histogram with quantiles within 1/8 of the value, a quarter of the memory.
+pub type CoarseHistogram = Histogram<COARSE_BITS>;
+
+impl<const BITS: u32> Default for Histogram<BITS> {
+    fn default() -> Histogram<BITS> {
         Histogram {
-            bits: SUB_BITS,
             counts: Vec::new(),
             sum_us: 0,
             max_us: 0,
@@ -64,33 +66,17 @@ fn bucket_range(i: usize, bits: u32) -> (u64, u64) {
     }
 }
 
-impl Histogram {
-    /// An empty histogram (quantiles within 1/32 of the value).
-    pub fn new() -> Histogram {
+impl<const BITS: u32> Histogram<BITS> {
+    /// An empty histogram.
+    pub fn new() -> Histogram<BITS> {
         Histogram::default()
-    }
-
-    /// An empty coarse histogram (quantiles within 1/8 of the value, a quarter of the memory).
-    pub fn coarse() -> Histogram {
-        Histogram {
-            bits: COARSE_BITS,
-            ..Histogram::default()
-        }
-    }
-
-    /// An empty histogram of the same precision.
-    pub fn empty_like(&self) -> Histogram {
-        Histogram {
-            bits: self.bits,
-            ..Histogram::default()
-        }
     }
 
     /// Records one duration.
     #[inline]
     pub fn record(&mut self, d: SimTime) {
         let us = d.0;
-        let b = bucket_of(us / 1000, self.bits);
+        let b = bucket_of(us / 1000, BITS);
         match self.counts.get_mut(b) {
             Some(c) => *c += 1,
             None => self.grow(b),
@@ -110,8 +96,7 @@ impl Histogram {
     }
 
     /// Adds every value of `other` (exact: the result is as if all values had been recorded here).
-    pub fn merge(&mut self, other: &Histogram) {
-        assert_eq!(self.bits, other.bits, "histograms of one precision merge");
+    pub fn merge(&mut self, other: &Histogram<BITS>) {
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);
         }
@@ -163,7 +148,7 @@ impl Histogram {
         for (i, &c) in self.counts.iter().enumerate() {
             seen += c;
             if seen >= rank {
-                let (lo, width) = bucket_range(i, self.bits);
+                let (lo, width) = bucket_range(i, BITS);
                 let mid_us = (lo as f64 + (width as f64 - 1.0) / 2.0) * 1000.0 + 500.0;
                 return mid_us.min(self.max_us as f64) / 60e6;
             }
@@ -182,7 +167,7 @@ impl Histogram {
                 continue;
             }
             seen += c;
-            let (lo, width) = bucket_range(i, self.bits);
+            let (lo, width) = bucket_range(i, BITS);
             out.push(((lo + width) as f64 / 60e3, seen as f64 / n as f64));
         }
         out
@@ -214,7 +199,7 @@ mod tests {
     fn quantiles_against_exact_ranks() {
         // Values 1..=10000 seconds: the exact nearest-rank quantile of q is q*10000 s.
         const REL_TOL: f64 = 1.0 / 32.0;
-        let mut h = Histogram::new();
+        let mut h: Histogram = Histogram::new();
         for s in 1..=10_000u64 {
             h.record(SimTime(s * 1_000_000));
         }
@@ -233,7 +218,7 @@ mod tests {
 
     #[test]
     fn merge_equals_recording_everything() {
-        let (mut a, mut b, mut all) = (Histogram::new(), Histogram::new(), Histogram::new());
+        let (mut a, mut b, mut all): (Histogram, Histogram, Histogram) = Default::default();
         for i in 0..5000u64 {
             let v = SimTime(i * i * 977);
             if i % 3 == 0 { &mut a } else { &mut b }.record(v);

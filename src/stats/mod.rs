@@ -5,6 +5,6 @@ pub mod histogram;
 pub mod interval;
 pub mod level;
 
-pub use histogram::Histogram;
+pub use histogram::{CoarseHistogram, Histogram};
 pub use interval::{t_quantile, Estimate};
 pub use level::{Area, Level, LevelSummary};

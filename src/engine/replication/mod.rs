@@ -22,7 +22,7 @@ use super::outcome::{period_width, ModeOutcome, Outcome, SeriesLayout};
 use super::rng::{stream, Purpose, SplitMix64};
 use super::road::Road;
 use crate::scenario::{Action, Duration, ModeId, People, Scenario};
-use crate::stats::{Area, Histogram, Level};
+use crate::stats::{Area, CoarseHistogram, Histogram, Level};
 use crate::time::{SimTime, US_PER_MIN};
 
 /// What the main calendar holds.
@@ -385,7 +385,7 @@ impl<'s> Replication<'s> {
             .map(|_| ModeOutcome {
                 stage_wait: vec![Histogram::new(); n_stages],
                 per_day: vec![Default::default(); periods],
-                cohorts: vec![Histogram::coarse(); periods],
+                cohorts: vec![CoarseHistogram::new(); periods],
                 ..ModeOutcome::default()
             })
             .collect();
