@@ -27,6 +27,25 @@ pub struct Count {
     pub persons: u64,
 }
 
+impl std::ops::AddAssign for Count {
+    fn add_assign(&mut self, other: Count) {
+        self.units += other.units;
+        self.persons += other.persons;
+    }
+}
+
+impl DayCounts {
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &DayCounts) {
+        self.arrived += other.arrived;
+        self.balked += other.balked;
+        self.reneged += other.reneged;
+        self.switched += other.switched;
+        self.jumped += other.jumped;
+        self.crossed += other.crossed;
+    }
+}
+
 impl Count {
     /// Adds one unit carrying `persons` people.
     #[inline]

@@ -80,8 +80,7 @@ impl Replication<'_> {
             }
         }
         self.leave_queue(id);
-        let day = self.today();
-        self.day(m, day).reneged.add(u.people);
+        self.counts(m).reneged.add(u.people);
         self.free_unit(id);
     }
 
@@ -119,8 +118,7 @@ impl Replication<'_> {
             .expect("switching is configured");
         let km = self.road.km(m, position as f64);
         let walk = SimTime::from_h(km / sw.walk_kmh);
-        let day = self.today();
-        self.day(m, day).switched.add(u.people);
+        self.counts(m).switched.add(u.people);
         let to = sw.to.0;
         for _ in 0..u.people {
             let walker = self.new_unit(to, 1, State::Walking);

@@ -116,9 +116,9 @@ impl Replication<'_> {
         let (may_balk, has_patience) = (mode.may_balk, mode.has_patience);
         let day = self.today();
         let id = self.add_unit(m, people, seed, day, State::Waiting);
-        self.day(m, day).arrived.add(people);
+        self.counts(m).arrived.add(people);
         if may_balk && self.balks(id) {
-            self.day(m, day).balked.add(people);
+            self.counts(m).balked.add(people);
             self.free_unit(id);
             return;
         }
@@ -142,12 +142,6 @@ impl Replication<'_> {
                 self.enter_step(id);
             }
         }
-    }
-
-    /// Mode `m`'s counts of period `day` (the totals are their sums, taken at the end).
-    #[inline]
-    pub(super) fn day(&mut self, m: usize, day: usize) -> &mut crate::engine::DayCounts {
-        &mut self.modes_out[m].per_day[day]
     }
 
     /// The lane of a step that can start serving mode `m` at once, if any.
@@ -208,8 +202,7 @@ impl Replication<'_> {
             u.jumper = true;
             let people = u.people;
             self.groups[g].jump_lane.push_back(entry);
-            let day = self.today();
-            self.day(m, day).jumped.add(people);
+            self.counts(m).jumped.add(people);
         } else {
             lane.queue.push_back(entry);
         }
@@ -355,8 +348,7 @@ impl Replication<'_> {
                 .sojourn
                 .record(SimTime(self.now.0 - u.arrived));
         }
-        let day = self.today();
-        self.day(m, day).crossed.add(u.people);
+        self.counts(m).crossed.add(u.people);
         self.free_unit(id);
         self.crossed_total += 1;
         if self

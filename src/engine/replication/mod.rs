@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use super::calendar::Calendar;
-use super::outcome::{period_width, ModeOutcome, Outcome, SeriesLayout};
+use super::outcome::{period_width, DayCounts, ModeOutcome, Outcome, SeriesLayout};
 use super::rng::{stream, Purpose, SplitMix64};
 use super::road::Road;
 use crate::scenario::{Action, Duration, ModeId, People, Scenario};
@@ -169,6 +169,9 @@ struct ModeState<'s> {
     people: &'s People,
     may_balk: bool,
     has_patience: bool,
+    /// Counts of the current period, kept here (beside what an arrival reads)
+    /// and moved to the outcome's daily table when the period ends.
+    counts: DayCounts,
 }
 
 /// Per observation, how its value is taken.
@@ -420,6 +423,7 @@ impl<'s> Replication<'s> {
                         people: &mode.people,
                         may_balk: mode.behaviour.balk.is_some(),
                         has_patience: mode.behaviour.patience.is_some(),
+                        counts: DayCounts::default(),
                     }
                 })
                 .collect(),
@@ -709,10 +713,27 @@ impl<'s> Replication<'s> {
     #[inline]
     fn today(&mut self) -> usize {
         if self.now.0 >= self.period_end {
+            self.close_period();
             self.period = (self.now.0 / self.period_width) as usize;
             self.period_end = (self.period as u64 + 1).saturating_mul(self.period_width);
         }
         self.period
+    }
+
+    /// Mode `m`'s counts of the current period.
+    #[inline]
+    fn counts(&mut self, m: usize) -> &mut DayCounts {
+        self.today();
+        &mut self.modes[m].counts
+    }
+
+    /// Moves the counts of the current period to the daily table.
+    #[cold]
+    fn close_period(&mut self) {
+        for (mode, out) in self.modes.iter_mut().zip(&mut self.modes_out) {
+            out.per_day[self.period].merge(&mode.counts);
+            mode.counts = DayCounts::default();
+        }
     }
 }
 

@@ -31,7 +31,9 @@ impl Replication<'_> {
 
     /// Mode `m`'s count so far of what `pick` takes from each period.
     fn total(&self, m: usize, pick: fn(&DayCounts) -> Count) -> Count {
-        sum_of(&self.modes_out[m].per_day, pick)
+        let mut sum = sum_of(&self.modes_out[m].per_day, pick);
+        sum += pick(&self.modes[m].counts);
+        sum
     }
 
     pub(super) fn sample(&mut self) {
@@ -95,6 +97,7 @@ impl Replication<'_> {
 
     pub(super) fn finish(mut self, end: SimTime) -> Outcome {
         let n_stages = self.stages.len();
+        self.close_period();
         // Travellers still present: waiting, in service, blocked or walking
         // (abandoned vehicles and free slots are nobody).
         for u in &self.units {
@@ -184,8 +187,7 @@ impl Replication<'_> {
 fn sum_of(days: &[DayCounts], pick: fn(&DayCounts) -> Count) -> Count {
     let mut sum = Count::default();
     for c in days.iter().map(pick) {
-        sum.units += c.units;
-        sum.persons += c.persons;
+        sum += c;
     }
     sum
 }
