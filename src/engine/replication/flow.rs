@@ -284,31 +284,37 @@ impl Replication<'_> {
 
     pub(super) fn end_service(&mut self, l: usize, id: u32) {
         let lane = &self.lanes[l];
-        let (g, last) = (lane.group, lane.last);
+        let (g, stage, last, buffered) = (lane.group, lane.stage, lane.last, lane.buffered);
+        if last {
+            self.free_booth(g);
+            self.depart(id);
+        } else if !self.move_on(g, id) {
+            return;
+        }
+        self.pull(g);
+        if buffered {
+            self.release_blocked(stage);
+        }
+    }
+
+    /// A unit served at group `g` goes on to the next stage of its route,
+    /// unless the zone before it is full: then it keeps its booth (and
+    /// `false` is returned).
+    fn move_on(&mut self, g: usize, id: u32) -> bool {
         let u = &mut self.units[id as usize];
         u.step += 1;
         let (m, step) = (u.mode as usize, u.step as usize);
-        if !last {
-            let next = self.modes[m].route[step].stage;
-            if let Some(cap) = self.sc.stages[next].buffer {
-                if self.stage_waiting(next) >= cap && self.free_lane(m, step).is_none() {
-                    // The zone before the next stage is full: the unit keeps its booth.
-                    self.units[id as usize].state = State::Blocked;
-                    self.stages[next].blocked.push_back((g, id));
-                    return;
-                }
+        let next = self.modes[m].route[step].stage;
+        if let Some(cap) = self.sc.stages[next].buffer {
+            if self.stage_waiting(next) >= cap && self.free_lane(m, step).is_none() {
+                self.units[id as usize].state = State::Blocked;
+                self.stages[next].blocked.push_back((g, id));
+                return false;
             }
-            self.free_booth(g);
-            self.enter_step(id);
-        } else {
-            self.free_booth(g);
-            self.depart(id);
         }
-        self.pull(g);
-        let stage = self.groups[g].stage;
-        if self.buffered[stage] {
-            self.release_blocked(stage);
-        }
+        self.free_booth(g);
+        self.enter_step(id);
+        true
     }
 
     #[inline]
@@ -341,23 +347,17 @@ impl Replication<'_> {
     }
 
     fn depart(&mut self, id: u32) {
-        let u = self.units[id as usize];
-        let m = u.mode as usize;
-        if u.arrived >= self.warmup {
+        let u = &self.units[id as usize];
+        let (m, people, arrived) = (u.mode as usize, u.people, u.arrived);
+        if arrived >= self.warmup {
             self.modes_out[m]
                 .sojourn
-                .record(SimTime(self.now.0 - u.arrived));
+                .record(SimTime(self.now.0 - arrived));
         }
-        self.counts(m).crossed.add(u.people);
+        self.counts(m).crossed.add(people);
         self.free_unit(id);
         self.crossed_total += 1;
-        if self
-            .sc
-            .end_after_crossings
-            .is_some_and(|n| self.crossed_total >= n)
-        {
-            self.stopped = true;
-        }
+        self.stopped = self.crossed_total >= self.stop_after;
     }
 
     /// Units waiting at a stage, all its groups.

@@ -105,6 +105,9 @@ struct Lane<'s> {
     shared_route: bool,
     /// Whether the stage is the last on the mode's route (service there ends the wait).
     last: bool,
+    /// Whether a buffer limits the waiting before the stage (a booth freed
+    /// there may let units blocked before it move on).
+    buffered: bool,
     queue: VecDeque<Waiting>,
     /// Group-arrival time of the unit last served from the queue (FIFO check).
     last_served: u64,
@@ -228,8 +231,6 @@ pub struct Replication<'s> {
 
     /// Per mode, what the engine keeps of it (one lookup on the hot path).
     modes: Vec<ModeState<'s>>,
-    /// Per stage: whether a buffer limits the waiting before it.
-    buffered: Vec<bool>,
 
     lanes: Vec<Lane<'s>>,
     groups: Vec<GroupState>,
@@ -252,6 +253,8 @@ pub struct Replication<'s> {
 
     modes_out: Vec<ModeOutcome>,
     crossed_total: u64,
+    /// The run stops when `crossed_total` reaches it (`end_after_crossings`, or never).
+    stop_after: u64,
     /// Time spent waiting in queues by every unit that left a queue, in µs.
     queue_time_us: u128,
     /// Services that started out of arrival order within a queue (must stay 0).
@@ -311,6 +314,7 @@ impl<'s> Replication<'s> {
                         road: route_stages[m][0] == stage && road.follows(m),
                         shared_route: route_stages[m].len() > 1,
                         last: route_stages[m].last() == Some(&stage),
+                        buffered: sc.stages[stage].buffer.is_some(),
                         queue: VecDeque::new(),
                         last_served: 0,
                         forbidden: false,
@@ -427,7 +431,6 @@ impl<'s> Replication<'s> {
                     }
                 })
                 .collect(),
-            buffered: sc.stages.iter().map(|s| s.buffer.is_some()).collect(),
             lanes,
             groups,
             stages: vec![
@@ -445,6 +448,7 @@ impl<'s> Replication<'s> {
             side: (0, Side::Control),
             modes_out,
             crossed_total: 0,
+            stop_after: sc.end_after_crossings.unwrap_or(u64::MAX),
             queue_time_us: 0,
             fifo_violations: 0,
             period_width: period_width(sc).0,
