@@ -11,10 +11,10 @@ use crate::time::SimTime;
 impl Replication<'_> {
     #[inline]
     pub(super) fn set_next_arrival(&mut self, m: usize, key: u128) {
-        self.arrival_keys[m] = key;
         if self.arrival_keys.len() == 1 {
             self.next_arrival = (key, 0);
         } else {
+            self.arrival_keys[m] = key;
             let mut first = (u128::MAX, 0);
             for (i, &k) in self.arrival_keys.iter().enumerate() {
                 if k < first.0 {

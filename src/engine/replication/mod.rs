@@ -240,7 +240,7 @@ pub struct Replication<'s> {
     queue: Vec<Level>,
     road: Road,
     /// Per mode, the calendar key of its next arrival (`u128::MAX`: none),
-    /// side by side for a quick scan.
+    /// side by side for a quick scan (kept only when there are several modes).
     arrival_keys: Vec<u128>,
     /// The earliest of `arrival_keys`, and its mode.
     next_arrival: (u128, usize),
