@@ -274,11 +274,33 @@ pub struct Band {
     pub name: String,
     /// Mean per sample time.
     pub mean: Vec<f64>,
-    /// 5th percentile across replications (empty for counts, which are
-    /// shown as means only).
-    pub p5: Vec<f64>,
-    /// 95th percentile across replications (empty as `p5` is).
-    pub p95: Vec<f64>,
+    /// Whether the column has a 5–95% range across replications (the
+    /// columns drawn as bands; counts are shown as means only).
+    pub ranged: bool,
+    /// 5th and 95th percentiles across replications of a ranged column; not
+    /// kept for one replication, where they are the mean (see [`Band::p5`]).
+    p5: Vec<f64>,
+    p95: Vec<f64>,
+}
+
+impl Band {
+    /// 5th percentile across replications per sample time (empty for counts).
+    pub fn p5(&self) -> &[f64] {
+        self.range_or_mean(&self.p5)
+    }
+
+    /// 95th percentile across replications per sample time (empty for counts).
+    pub fn p95(&self) -> &[f64] {
+        self.range_or_mean(&self.p95)
+    }
+
+    fn range_or_mean<'a>(&'a self, q: &'a [f64]) -> &'a [f64] {
+        if self.ranged && q.is_empty() {
+            &self.mean
+        } else {
+            q
+        }
+    }
 }
 
 /// The time series, aggregated.
@@ -516,9 +538,15 @@ fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
     // `ranged`: with the 5–95% range across replications (the columns drawn
     // as bands); the others (counts so far) are written as means only.
     let band = |name: String, col: usize, ranged: bool| {
+        // One replication: its percentiles are its values, as the mean is.
+        let keep_range = ranged && outs.len() > 1;
+        let series = |n| Vec::with_capacity(if keep_range { n } else { 0 });
         let mut b = Band {
             name,
-            ..Band::default()
+            mean: Vec::with_capacity(rows),
+            ranged,
+            p5: series(rows),
+            p95: series(rows),
         };
         let mut values = Vec::with_capacity(outs.len());
         for r in 0..rows {
@@ -526,7 +554,7 @@ fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
             values.extend(outs.iter().map(|o| o.series.row(r)[col]));
             b.mean
                 .push(values.iter().sum::<f64>() / values.len() as f64);
-            if ranged {
+            if keep_range {
                 values.sort_by(f64::total_cmp);
                 b.p5.push(nearest_rank(&values, 0.05));
                 b.p95.push(nearest_rank(&values, 0.95));
@@ -609,5 +637,7 @@ fn aggregate_cohorts(sc: &Scenario, outs: &[Outcome]) -> Vec<CohortReport> {
             });
         }
     }
+    // Held through the report: no growth slack.
+    out.shrink_to_fit();
     out
 }

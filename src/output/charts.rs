@@ -349,7 +349,7 @@ fn time_chart<DB: DrawingBackend>(
         .max(1e-6);
     let mut y_max = lines
         .iter()
-        .flat_map(|l| l.band.p95.iter().chain(&l.band.mean))
+        .flat_map(|l| l.band.p95().iter().chain(&l.band.mean))
         .fold(0.0f64, |a, &b| a.max(b));
     for (_, v, tol, _) in observed {
         y_max = y_max.max(v + tol);
@@ -414,9 +414,9 @@ fn time_chart<DB: DrawingBackend>(
     for (i, l) in lines.iter().enumerate() {
         let band: Vec<(f64, f64)> = xs
             .iter()
-            .zip(&l.band.p95)
+            .zip(l.band.p95())
             .map(|(&x, &y)| (x, y))
-            .chain(xs.iter().zip(&l.band.p5).rev().map(|(&x, &y)| (x, y)))
+            .chain(xs.iter().zip(l.band.p5()).rev().map(|(&x, &y)| (x, y)))
             .collect();
         chart
             .draw_series(std::iter::once(Polygon::new(
@@ -497,7 +497,7 @@ fn queue_chart<DB: DrawingBackend>(
         .map(|(n, _)| n)
         .zip(&report.series.modes)
         .collect();
-    let top = |b: &Band| b.p95.iter().chain(&b.mean).fold(0.0f64, |a, &v| a.max(v));
+    let top = |b: &Band| b.p95().iter().chain(&b.mean).fold(0.0f64, |a, &v| a.max(v));
     let scale = modes
         .iter()
         .map(|(_, b)| top(&b[col]))

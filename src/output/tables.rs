@@ -120,8 +120,8 @@ pub fn write_timeseries_csv(report: &Report, out: &mut dyn std::io::Write) -> st
                     out,
                     ",{},{},{}",
                     num(b.mean[r], d),
-                    num(b.p5[r], d),
-                    num(b.p95[r], d)
+                    num(b.p5()[r], d),
+                    num(b.p95()[r], d)
                 )?;
             }
             for b in &bands[2..] {
@@ -133,8 +133,8 @@ pub fn write_timeseries_csv(report: &Report, out: &mut dyn std::io::Write) -> st
             out,
             ",{},{},{}",
             num(b.mean[r], 3),
-            num(b.p5[r], 3),
-            num(b.p95[r], 3)
+            num(b.p5()[r], 3),
+            num(b.p95()[r], 3)
         )?;
         for b in &s.utilisation {
             write!(out, ",{}", num(b.mean[r], 4))?;

@@ -160,7 +160,7 @@ impl<const BITS: u32> Histogram<BITS> {
     /// non-empty bucket: the cumulative distribution, for charts.
     pub fn cdf(&self) -> Vec<(f64, f64)> {
         let n = self.count();
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.counts.iter().filter(|&&c| c > 0).count());
         let mut seen = 0;
         for (i, &c) in self.counts.iter().enumerate() {
             if c == 0 {
