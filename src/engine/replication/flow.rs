@@ -31,7 +31,36 @@ impl Replication<'_> {
     #[inline(always)]
     pub(super) fn schedule_arrival(&mut self, m: usize, from: SimTime) {
         let a = &mut self.modes[m].arrivals;
-        let mut remaining: f64 = Exp1.sample(&mut a.rng);
+        let remaining: f64 = Exp1.sample(&mut a.rng);
+        // Usually the gap ends within the piece of the profile it starts in.
+        if let Some(&(end, rate)) = a.segments.get(a.segment) {
+            if from.0 < end && rate > 0.0 {
+                let at = from.0.saturating_add(SimTime::from_us(remaining / rate).0);
+                if at < end {
+                    self.arrival_at(m, at);
+                    return;
+                }
+            }
+        }
+        self.schedule_arrival_across(m, from, remaining);
+    }
+
+    /// The next arrival of mode `m` at `at` (µs), if within the horizon.
+    #[inline(always)]
+    fn arrival_at(&mut self, m: usize, at: u64) {
+        let key = if at <= self.horizon.0 {
+            self.cal.stamp(SimTime(at))
+        } else {
+            u128::MAX
+        };
+        self.set_next_arrival(m, key);
+    }
+
+    /// [`Replication::schedule_arrival`] where the gap `remaining` (in units
+    /// of the integrated rate) may run past the current piece of the profile.
+    #[inline(never)]
+    fn schedule_arrival_across(&mut self, m: usize, from: SimTime, mut remaining: f64) {
+        let a = &mut self.modes[m].arrivals;
         let mut i = a.segment;
         let mut t = from.0;
         while let Some(&(end, rate)) = a.segments.get(i) {
@@ -40,12 +69,7 @@ impl Replication<'_> {
                     let at = t.saturating_add(SimTime::from_us(remaining / rate).0);
                     if at < end {
                         a.segment = i;
-                        let key = if at <= self.horizon.0 {
-                            self.cal.stamp(SimTime(at))
-                        } else {
-                            u128::MAX
-                        };
-                        self.set_next_arrival(m, key);
+                        self.arrival_at(m, at);
                         return;
                     }
                     remaining -= rate * (end - t) as f64;
