@@ -449,6 +449,14 @@ impl Replication<'_> {
             }
             return None;
         }
+        self.next_in_lines(g)
+    }
+
+    /// [`Replication::next_in_line`] at a group serving several modes, or
+    /// with units skipping the queue: the jump lane first, then the earliest
+    /// arrival at the fronts of the allowed modes' queues.
+    #[inline(never)]
+    fn next_in_lines(&mut self, g: usize) -> Option<(usize, bool, Waiting)> {
         while let Some(&w) = self.groups[g].jump_lane.front() {
             if !self.waiting_entry(w) {
                 self.groups[g].jump_lane.pop_front();
