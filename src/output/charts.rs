@@ -339,14 +339,7 @@ fn time_chart<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let cal = &report.calendar;
     let xs: Vec<f64> = report.series.times_h.iter().map(|h| h / 24.0).collect();
-    let span = (report
-        .series
-        .times_h
-        .last()
-        .copied()
-        .unwrap_or(report.horizon_h)
-        / 24.0)
-        .max(1e-6);
+    let span = span_days(report);
     let mut y_max = lines
         .iter()
         .flat_map(|l| l.band.p95().iter().chain(&l.band.mean))
@@ -575,19 +568,18 @@ fn utilisation<DB: DrawingBackend>(
     )
 }
 
+/// Days the time axis spans: to the last sample, or the horizon without samples.
+fn span_days(report: &Report) -> f64 {
+    let last_h = report.series.times_h.last().copied();
+    (last_h.unwrap_or(report.horizon_h) / 24.0).max(1e-6)
+}
+
 fn wait_by_arrival<DB: DrawingBackend>(
     report: &Report,
     area: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     let cal = &report.calendar;
-    let span = (report
-        .series
-        .times_h
-        .last()
-        .copied()
-        .unwrap_or(report.horizon_h)
-        / 24.0)
-        .max(1e-6);
+    let span = span_days(report);
     let hours = report.cohorts.iter().any(|c| c.wait.p95 >= 180.0);
     let (scale, unit) = if hours { (60.0, "h") } else { (1.0, "min") };
     let y_max = report
