@@ -33,7 +33,12 @@ pub type CoarseHistogram = Histogram<COARSE_BITS>;
 
 impl<const BITS: u32> Default for Histogram<BITS> {
     fn default() -> Histogram<BITS> {
-        const { assert!(BITS >= 1 && BITS <= 16, "2 to 65,536 sub-buckets per power of two") };
+        const {
+            assert!(
+                BITS >= 1 && BITS <= 16,
+                "2 to 65,536 sub-buckets per power of two"
+            )
+        };
         Histogram {
             counts: Vec::new(),
             sum_us: 0,

@@ -168,51 +168,60 @@ impl Replication<'_> {
         }
     }
 
+    /// Whether lane `l` can start serving at once: a booth of its group is
+    /// open and free, nobody waits there, and its mode may be served.
+    #[inline(always)]
+    fn lane_free(&self, l: usize) -> bool {
+        let lane = &self.lanes[l];
+        let grp = &self.groups[lane.group];
+        grp.busy < grp.open && grp.waiting == 0 && !grp.closed && !lane.forbidden
+    }
+
     /// The lane of a step that can start serving mode `m` at once, if any.
     #[inline(always)]
     fn free_lane(&self, m: usize, step: usize) -> Option<usize> {
-        let route_step = &self.modes[m].route[step];
-        let free = |l: usize| {
-            let lane = &self.lanes[l];
-            let grp = &self.groups[lane.group];
-            grp.busy < grp.open && grp.waiting == 0 && !grp.closed && !lane.forbidden
-        };
-        match route_step.lanes[..] {
-            [l] => free(l).then_some(l),
-            _ => route_step.lanes.iter().copied().find(|&l| free(l)),
+        let lanes = &self.modes[m].route[step].lanes;
+        lanes.iter().copied().find(|&l| self.lane_free(l))
+    }
+
+    /// Where a unit of mode `m` goes at a step served by several groups: a
+    /// lane that can serve it at once, else the group with the least work
+    /// per open booth (ties go to the first listed); and whether it is free.
+    #[inline(never)]
+    fn choose_lane(&self, m: usize, step: usize) -> (usize, bool) {
+        if let Some(l) = self.free_lane(m, step) {
+            return (l, true);
         }
+        let load = |l: usize| {
+            let g = &self.groups[self.lanes[l].group];
+            f64::from(g.waiting + g.busy) / f64::from(g.open.max(1))
+        };
+        let lanes = &self.modes[m].route[step].lanes;
+        let least = lanes
+            .iter()
+            .copied()
+            .min_by(|&a, &b| load(a).total_cmp(&load(b)));
+        (least.expect("a route step has lanes"), false)
     }
 
     /// The unit joins a group at its current step: service at once if a
     /// booth is free and nobody waits, else the group's queue (or its jump
     /// lane, for a unit that skips the queue).
     pub(super) fn enter_step(&mut self, id: u32) {
+        let u = &self.units[id as usize];
+        let (m, step) = (u.mode as usize, u.step as usize);
+        let (l, free) = match self.modes[m].route[step].lanes[..] {
+            [l] => (l, self.lane_free(l)),
+            _ => self.choose_lane(m, step),
+        };
         let u = &mut self.units[id as usize];
         u.stage_arrived = self.now.0;
         u.state = State::Waiting;
-        let (m, step) = (u.mode as usize, u.step as usize);
-        if let Some(l) = self.free_lane(m, step) {
-            self.units[id as usize].lane = l as u32;
+        u.lane = l as u32;
+        if free {
             self.start_service(l, id);
             return;
         }
-        let route_step = &self.modes[m].route[step];
-        let l = if let [l] = route_step.lanes[..] {
-            l
-        } else {
-            // The group with the least work per open booth; ties go to the first listed.
-            let load = |l: usize| {
-                let g = &self.groups[self.lanes[l].group];
-                f64::from(g.waiting + g.busy) / f64::from(g.open.max(1))
-            };
-            *route_step
-                .lanes
-                .iter()
-                .min_by(|&&a, &&b| load(a).total_cmp(&load(b)))
-                .expect("a route step has lanes")
-        };
-        let u = &mut self.units[id as usize];
-        u.lane = l as u32;
         let entry = Waiting {
             seq: u.seq,
             unit: id,
