@@ -140,7 +140,8 @@ impl Replication<'_> {
         let (may_balk, has_patience) = (mode.may_balk, mode.has_patience);
         let day = self.today();
         let id = self.add_unit(m, people, seed, day, State::Waiting);
-        self.counts(m).arrived.add(people);
+        // Today is current: counted without asking again.
+        self.modes[m].counts.arrived.add(people);
         if may_balk && self.balks(id) {
             self.counts(m).balked.add(people);
             self.free_unit(id);
