@@ -4,7 +4,7 @@
 
 mod common;
 
-use borderq::engine::{run_replication, ModeColumn, Outcome, SeriesLayout};
+use borderq::engine::{run_replication, DayCounts, ModeColumn, Outcome, SeriesLayout};
 use borderq::stats::Estimate;
 use borderq::Scenario;
 
@@ -379,5 +379,75 @@ fn every_shipped_scenario_conserves_units_and_people() {
         }
         let sc = Scenario::load(&path, &["horizon_days=3".into()]).unwrap();
         assert_conserved(&path.display().to_string(), &common::run(&sc, 3));
+    }
+}
+
+/// One count of a day's record, in units.
+type DayCount = fn(&DayCounts) -> u64;
+
+#[test]
+fn daily_counts_fall_on_the_day_they_happened() {
+    // Four days sampled at each midnight, with crossings, balking and giving
+    // up every day (a post that cannot keep up by day and catches up at
+    // night). A sample at midnight k has seen exactly what happened before
+    // it, so the cumulative series there must equal the daily counts of days
+    // 0..k: a count filed under a neighbouring day would break it.
+    let sc = scenario(
+        r#"name = "days"
+horizon_days = 4
+sample_interval_min = 1440
+seed = 21
+[modes.car]
+patience = { dist = "exponential", mean_min = 90 }
+balk = { above_km = 0.3, probability = 0.5 }
+[arrivals.car]
+profile = [
+  { at_h = 0, rate_per_h = 20 },
+  { at_h = 8, rate_per_h = 90 },
+  { at_h = 20, rate_per_h = 20 },
+  { at_h = 24, rate_per_h = 20 },
+  { at_h = 32, rate_per_h = 90 },
+  { at_h = 44, rate_per_h = 20 },
+  { at_h = 48, rate_per_h = 20 },
+  { at_h = 56, rate_per_h = 90 },
+  { at_h = 68, rate_per_h = 20 },
+  { at_h = 72, rate_per_h = 20 },
+  { at_h = 80, rate_per_h = 90 },
+  { at_h = 92, rate_per_h = 20 },
+]
+[[stages]]
+name = "post"
+[[stages.booths]]
+name = "cars"
+modes = ["car"]
+count = 3
+service = { dist = "exponential", mean_min = 3.0 }
+"#,
+    );
+    let layout = SeriesLayout::new(&sc);
+    let outs = common::run(&sc, 2);
+    // The totals are the days' sums: conservation checks that nothing is
+    // counted twice across the days' ends.
+    assert_conserved("days", &outs);
+    for o in outs {
+        let m = &o.modes[0];
+        assert_eq!(m.per_day.len(), 4);
+        let columns: [(ModeColumn, DayCount); 3] = [
+            (ModeColumn::CrossedUnits, |d| d.crossed.units),
+            (ModeColumn::Balked, |d| d.balked.units),
+            (ModeColumn::Reneged, |d| d.reneged.units),
+        ];
+        for (column, pick) in columns {
+            assert!(
+                m.per_day.iter().all(|d| pick(d) > 0),
+                "{column:?} happens every day: {:?}",
+                m.per_day.iter().map(pick).collect::<Vec<_>>()
+            );
+            for k in 1..o.series.rows() {
+                let before: u64 = m.per_day[..k].iter().map(pick).sum();
+                let sampled = o.series.row(k)[layout.mode(0, column)];
+                assert_eq!(sampled, before as f64, "{column:?} at midnight {k}");
+            }
+        }
     }
 }

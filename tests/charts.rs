@@ -113,3 +113,61 @@ fn a_scenario_without_events_or_observations_still_charts() {
         assert!(svg.contains("R2"), "{chart:?}");
     }
 }
+
+#[test]
+fn bands_span_the_replications_and_collapse_to_the_mean_for_one() {
+    let sc = Scenario::load("scenarios/verkhny-lars-2022.toml".as_ref(), &[]).unwrap();
+    let bands = |r: &Report| -> Vec<borderq::report::Band> {
+        let s = &r.series;
+        let mut all: Vec<_> = s.modes.iter().flatten().cloned().collect();
+        all.push(s.road_km.clone());
+        all.extend(s.utilisation.iter().cloned());
+        all
+    };
+    let one = aggregate(
+        &sc,
+        borderq::experiment::run_replications(&sc, 1, 1, &|_| {}).unwrap(),
+    );
+    let three = aggregate(
+        &sc,
+        borderq::experiment::run_replications(&sc, 3, 1, &|_| {}).unwrap(),
+    );
+    let mut ranged = 0;
+    for b in bands(&one) {
+        if b.ranged {
+            ranged += 1;
+            assert_eq!(b.p5(), &b.mean[..], "{}", b.name);
+            assert_eq!(b.p95(), &b.mean[..], "{}", b.name);
+        } else {
+            assert!(b.p5().is_empty() && b.p95().is_empty(), "{}", b.name);
+        }
+    }
+    assert!(
+        ranged >= 4,
+        "queue units and km per mode, road, utilisation"
+    );
+    let mut wide = 0;
+    for b in bands(&three).into_iter().filter(|b| b.ranged) {
+        assert_eq!(b.p5().len(), b.mean.len(), "{}", b.name);
+        // The mean of equal values may differ from them in the last bit.
+        const ROUNDING: f64 = 1e-12;
+        for ((lo, mean), hi) in b.p5().iter().zip(&b.mean).zip(b.p95()) {
+            let slack = ROUNDING * mean.abs();
+            assert!(
+                lo - slack <= *mean && *mean <= hi + slack,
+                "{}: {lo} {mean} {hi}",
+                b.name
+            );
+        }
+        wide += b
+            .p5()
+            .iter()
+            .zip(b.p95())
+            .filter(|(lo, hi)| lo < hi)
+            .count();
+    }
+    assert!(
+        wide > 100,
+        "three replications differ: {wide} samples with a range"
+    );
+}
