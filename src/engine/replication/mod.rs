@@ -480,10 +480,11 @@ impl<'s> Replication<'s> {
             // what is kept beside it (kept up to date as it changes).
             let cal_key = self.cal.next_key();
             let (side_key, side) = self.side;
-            // Controls win ties: their key has sequence 0, at or below every stamp.
-            let key = side_key.min(cal_key);
-            let at = SimTime((key >> 64) as u64);
-            if side_key <= cal_key && side == Side::Control {
+            // Controls win ties: their key has sequence 0, at or below every
+            // stamp (other keys are stamps, never equal to the calendar's).
+            let beside = side_key <= cal_key;
+            let at = SimTime((side_key.min(cal_key) >> 64) as u64);
+            if beside && side == Side::Control {
                 if at > self.horizon {
                     break;
                 }
@@ -500,7 +501,7 @@ impl<'s> Replication<'s> {
             );
             self.now = at;
             self.events += 1;
-            if side_key > cal_key {
+            if !beside {
                 // Taken rather than popped: an event the handler schedules
                 // takes its place in the heap.
                 match self.cal.take().expect("a pending event").1 {
