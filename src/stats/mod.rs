@@ -7,4 +7,4 @@ pub mod level;
 
 pub use histogram::{CoarseHistogram, Histogram};
 pub use interval::{t_quantile, Estimate};
-pub use level::{Area, Level, LevelSummary};
+pub use level::{Level, LevelSummary, Occupancy};

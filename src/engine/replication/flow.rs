@@ -241,19 +241,19 @@ impl Replication<'_> {
             lane.queue.push_back(entry);
         }
         self.groups[g].waiting += 1;
-        self.change_queue(l, 1.0);
+        self.change_queue(l, 1);
     }
 
     /// Updates the waiting level of a lane's (mode, stage) and the road queue.
     #[inline(always)]
-    pub(super) fn change_queue(&mut self, l: usize, delta: f64) {
+    pub(super) fn change_queue(&mut self, l: usize, delta: i64) {
         let now = self.now;
         let lane = &self.lanes[l];
         let q = &mut self.queue[lane.level];
         q.add(now, delta);
         if lane.road {
-            let units = q.value();
-            self.road.change(now, lane.mode, units, delta);
+            let units = q.value() as f64;
+            self.road.change(now, lane.mode, units, delta as f64);
         }
     }
 
@@ -271,7 +271,7 @@ impl Replication<'_> {
         let lane = &self.lanes[l];
         self.queue_time_us += u128::from(self.now.0 - stage_arrived);
         self.groups[lane.group].waiting -= 1;
-        self.change_queue(l, -1.0);
+        self.change_queue(l, -1);
     }
 
     /// Starts serving unit `id` from lane `l`: a booth becomes busy, the wait
@@ -285,7 +285,7 @@ impl Replication<'_> {
         let grp = &mut self.groups[g];
         grp.busy += 1;
         grp.served += 1;
-        grp.busy_level.set(now, f64::from(grp.busy));
+        grp.busy_level.add(now, 1);
         let u = &mut self.units[id as usize];
         u.state = State::InService;
         let wait = now.0 - u.stage_arrived;
@@ -355,7 +355,7 @@ impl Replication<'_> {
     fn free_booth(&mut self, g: usize) {
         let grp = &mut self.groups[g];
         grp.busy -= 1;
-        grp.busy_level.set(self.now, f64::from(grp.busy));
+        grp.busy_level.add(self.now, -1);
     }
 
     /// Lets units blocked in the booths before `stage` move on while its

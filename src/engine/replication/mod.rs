@@ -22,7 +22,7 @@ use super::outcome::{period_width, DayCounts, ModeOutcome, Outcome, SeriesLayout
 use super::rng::{stream, Purpose, SplitMix64};
 use super::road::Road;
 use crate::scenario::{Action, Duration, ModeId, People, Scenario};
-use crate::stats::{Area, CoarseHistogram, Histogram, Level};
+use crate::stats::{CoarseHistogram, Histogram, Occupancy};
 use crate::time::{SimTime, US_PER_MIN};
 
 /// What the main calendar holds.
@@ -136,8 +136,8 @@ struct GroupState {
     waiting: u32,
     /// Services started so far.
     served: u64,
-    busy_level: Area,
-    open_level: Area,
+    busy_level: Occupancy,
+    open_level: Occupancy,
     /// Next booth-schedule change, and the index of that entry.
     shift_at: SimTime,
     shift_idx: usize,
@@ -237,7 +237,7 @@ pub struct Replication<'s> {
     stages: Vec<StageState>,
 
     /// Units waiting per (mode, stage), index `mode * stages + stage`.
-    queue: Vec<Level>,
+    queue: Vec<Occupancy>,
     road: Road,
     /// Per mode, the calendar key of its next arrival (`u128::MAX`: none),
     /// side by side for a quick scan (kept only when there are several modes).
@@ -334,8 +334,8 @@ impl<'s> Replication<'s> {
                     jump_lane: VecDeque::new(),
                     waiting: 0,
                     served: 0,
-                    busy_level: Area::new(0.0),
-                    open_level: Area::new(f64::from(g.count)),
+                    busy_level: Occupancy::new(0),
+                    open_level: Occupancy::new(g.count),
                     shift_at,
                     shift_idx,
                 }
@@ -439,7 +439,7 @@ impl<'s> Replication<'s> {
                 };
                 n_stages
             ],
-            queue: vec![Level::new(); n_modes * n_stages],
+            queue: vec![Occupancy::new(0); n_modes * n_stages],
             road,
             arrival_keys: vec![u128::MAX; n_modes],
             next_arrival: (u128::MAX, 0),
@@ -618,7 +618,7 @@ impl<'s> Replication<'s> {
     fn set_open(&mut self, g: usize, count: u32) {
         let grp = &mut self.groups[g];
         grp.open = count;
-        grp.open_level.set(self.now, f64::from(count));
+        grp.open_level.set(self.now, count);
         self.pull(g);
     }
 
@@ -710,7 +710,7 @@ impl<'s> Replication<'s> {
 
     /// Units waiting on mode `m`'s approach (before the first stage of its route).
     fn approach_units(&self, m: usize) -> f64 {
-        self.queue[m * self.stages.len() + self.modes[m].route[0].stage].value()
+        self.queue[m * self.stages.len() + self.modes[m].route[0].stage].value() as f64
     }
 
     /// The period index of now, for daily (or multi-day) counts; divides
