@@ -1,7 +1,8 @@
 //! Time-weighted levels with their peak, updated in O(1) at every change:
 //! [`Occupancy`] for whole units (queue lengths, busy and open booths), exact
-//! in integers, and [`Level`] for any amount (metres and km of road). Statistics start at time zero, or afresh when the
-//! warm-up ends ([`Level::restart`]), so an update has no warm-up test in it.
+//! in integers, and [`Level`] for any amount (metres and km of road).
+//! Statistics start at time zero, or afresh when the warm-up ends
+//! ([`Level::restart`]), so an update has no warm-up test in it.
 
 use serde::{Deserialize, Serialize};
 
