@@ -33,13 +33,12 @@ impl Replication<'_> {
         let a = &mut self.modes[m].arrivals;
         let remaining: f64 = Exp1.sample(&mut a.rng);
         // Usually the gap ends within the piece of the profile it starts in.
-        if let Some(&(end, rate)) = a.segments.get(a.segment) {
-            if from.0 < end && rate > 0.0 {
-                let at = from.0.saturating_add(SimTime::from_us(remaining / rate).0);
-                if at < end {
-                    self.arrival_at(m, at);
-                    return;
-                }
+        let (end, rate) = a.piece;
+        if from.0 < end && rate > 0.0 {
+            let at = from.0.saturating_add(SimTime::from_us(remaining / rate).0);
+            if at < end {
+                self.arrival_at(m, at);
+                return;
             }
         }
         self.schedule_arrival_across(m, from, remaining);
@@ -69,6 +68,7 @@ impl Replication<'_> {
                     let at = t.saturating_add(SimTime::from_us(remaining / rate).0);
                     if at < end {
                         a.segment = i;
+                        a.piece = (end, rate);
                         self.arrival_at(m, at);
                         return;
                     }
@@ -137,7 +137,7 @@ impl Replication<'_> {
         let mode = &mut self.modes[m];
         let people = mode.people.sample(&mut mode.behaviour_rng);
         let seed = mode.service_rng.next_u64();
-        let (may_balk, has_patience) = (mode.may_balk, mode.has_patience);
+        let (may_balk, has_patience, first) = (mode.may_balk, mode.has_patience, mode.first_lane);
         let day = self.today();
         let id = self.add_unit(m, people, seed, day, State::Waiting);
         // Today is current: counted without asking again.
@@ -150,7 +150,12 @@ impl Replication<'_> {
         if has_patience {
             self.start_patience(id);
         }
-        self.enter_step(id);
+        // The first step, its lane known beforehand when it has only one.
+        let (l, free) = match first {
+            Some(l) => (l, self.lane_free(l)),
+            None => self.choose_lane(m, 0),
+        };
+        self.join(id, m, 0, l, free);
     }
 
     /// The queue already standing at time zero, in order, before any arrival.
@@ -215,6 +220,13 @@ impl Replication<'_> {
             [l] => (l, self.lane_free(l)),
             _ => self.choose_lane(m, step),
         };
+        self.join(id, m, step, l, free);
+    }
+
+    /// [`Replication::enter_step`] for unit `id` of mode `m` at `step`, to
+    /// lane `l` (`free`: it can start serving at once).
+    #[inline(always)]
+    fn join(&mut self, id: u32, m: usize, step: usize, l: usize, free: bool) {
         let u = &mut self.units[id as usize];
         u.stage_arrived = self.now.0;
         u.state = State::Waiting;

@@ -155,8 +155,10 @@ struct Arrivals {
     rng: SplitMix64,
     /// `(end in µs, arrivals per µs)` of each piece of the rate profile.
     segments: Vec<(u64, f64)>,
-    /// The piece the last arrival fell in.
+    /// The piece the last arrival fell in, and a copy of it `(end, rate)`
+    /// for the usual case where the next arrival falls in it too.
     segment: usize,
+    piece: (u64, f64),
 }
 
 /// A mode as the engine runs it.
@@ -169,6 +171,9 @@ struct ModeState<'s> {
     behaviour_rng: SplitMix64,
     /// The stages it passes, in order, with the lanes serving it there.
     route: Vec<Step>,
+    /// The lane of the first step, when only one group serves it (what an
+    /// arrival needs, without looking up the route).
+    first_lane: Option<usize>,
     people: &'s People,
     may_balk: bool,
     has_patience: bool,
@@ -414,15 +419,23 @@ impl<'s> Replication<'s> {
                     let s = &sc.arrivals[m].segments;
                     let mode = &sc.modes[m];
                     ModeState {
-                        arrivals: Arrivals {
-                            rng: stream(sc.seed, index, m, Purpose::Arrivals),
-                            segments: (0..s.len())
+                        arrivals: {
+                            let segments: Vec<(u64, f64)> = (0..s.len())
                                 .map(|i| (s.get(i + 1).map_or(u64::MAX, |n| n.0 .0), s[i].1 / 60e6))
-                                .collect(),
-                            segment: 0,
+                                .collect();
+                            Arrivals {
+                                rng: stream(sc.seed, index, m, Purpose::Arrivals),
+                                piece: segments.first().copied().unwrap_or((0, 0.0)),
+                                segments,
+                                segment: 0,
+                            }
                         },
                         service_rng: stream(sc.seed, index, m, Purpose::Service),
                         behaviour_rng: stream(sc.seed, index, m, Purpose::Behaviour),
+                        first_lane: match route[0].lanes[..] {
+                            [l] => Some(l),
+                            _ => None,
+                        },
                         route,
                         people: &mode.people,
                         may_balk: mode.behaviour.balk.is_some(),
