@@ -34,7 +34,7 @@ impl Replication<'_> {
                 let lane = &self.lanes[l];
                 let mean =
                     lane.service.mean_min() + lane.per_person_min * self.sc.modes[m].people.mean();
-                f64::from(self.groups[lane.group].open) * 60.0 / (mean * lane.factor)
+                self.groups[lane.group].open.value() as f64 * 60.0 / (mean * lane.factor)
             })
             .sum();
         if rate_per_h > 0.0 {

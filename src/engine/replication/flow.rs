@@ -180,7 +180,7 @@ impl Replication<'_> {
     fn lane_free(&self, l: usize) -> bool {
         let lane = &self.lanes[l];
         let grp = &self.groups[lane.group];
-        grp.busy < grp.open && grp.waiting == 0 && !grp.closed && !lane.forbidden
+        grp.busy.value() < grp.open.value() && grp.waiting == 0 && !grp.closed && !lane.forbidden
     }
 
     /// The lane of a step that can start serving mode `m` at once, if any.
@@ -200,7 +200,7 @@ impl Replication<'_> {
         }
         let load = |l: usize| {
             let g = &self.groups[self.lanes[l].group];
-            f64::from(g.waiting + g.busy) / f64::from(g.open.max(1))
+            (i64::from(g.waiting) + g.busy.value()) as f64 / g.open.value().max(1) as f64
         };
         let lanes = &self.modes[m].route[step].lanes;
         let least = lanes
@@ -295,9 +295,8 @@ impl Replication<'_> {
         let lane = &self.lanes[l];
         let (g, stage, m) = (lane.group, lane.stage, lane.mode);
         let grp = &mut self.groups[g];
-        grp.busy += 1;
+        grp.busy.add(now, 1);
         grp.served += 1;
-        grp.busy_level.add(now, 1);
         let u = &mut self.units[id as usize];
         u.state = State::InService;
         let wait = now.0 - u.stage_arrived;
@@ -366,8 +365,7 @@ impl Replication<'_> {
     #[inline]
     fn free_booth(&mut self, g: usize) {
         let grp = &mut self.groups[g];
-        grp.busy -= 1;
-        grp.busy_level.add(self.now, -1);
+        grp.busy.add(self.now, -1);
     }
 
     /// Lets units blocked in the booths before `stage` move on while its
@@ -425,7 +423,7 @@ impl Replication<'_> {
     pub(super) fn pull(&mut self, g: usize) {
         loop {
             let grp = &self.groups[g];
-            if grp.busy >= grp.open || grp.waiting == 0 || grp.closed {
+            if grp.busy.value() >= grp.open.value() || grp.waiting == 0 || grp.closed {
                 return;
             }
             let Some((l, jumped, w)) = self.next_in_line(g) else {
@@ -457,7 +455,7 @@ impl Replication<'_> {
     /// as `(lane, from the jump lane, entry)`.
     fn next_in_line(&mut self, g: usize) -> Option<(usize, bool, Waiting)> {
         let grp = &self.groups[g];
-        if grp.lanes.len() == 1 && grp.jump_lane.is_empty() {
+        if grp.one_queue {
             // One mode served and nobody skipping: the front of its queue.
             let l = grp.lanes.start;
             if self.lanes[l].forbidden {

@@ -124,20 +124,23 @@ struct Lane<'s> {
 #[derive(Clone, Debug)]
 struct GroupState {
     stage: usize,
-    open: u32,
-    busy: u32,
+    /// Booths open, and busy serving or holding a blocked unit: their counts
+    /// now, and over time.
+    open: Occupancy,
+    busy: Occupancy,
     /// Its stage is closed (a policy event): nobody is served.
     closed: bool,
     /// Its lanes, one per mode served, in mode order.
     lanes: Range<usize>,
     /// Units that skip the queue, in their own order.
     jump_lane: VecDeque<Waiting>,
+    /// It serves one mode and nobody skips the queue: the next to serve is
+    /// the front of its one queue.
+    one_queue: bool,
     /// Units waiting (queues and jump lane), not counting marked entries.
     waiting: u32,
     /// Services started so far.
     served: u64,
-    busy_level: Occupancy,
-    open_level: Occupancy,
     /// Next booth-schedule change, and the index of that entry.
     shift_at: SimTime,
     shift_idx: usize,
@@ -332,15 +335,14 @@ impl<'s> Replication<'s> {
                 let (shift_at, shift_idx) = first_shift(&g.schedule, start_minute);
                 GroupState {
                     stage: g.stage.0,
-                    open: g.count,
-                    busy: 0,
+                    open: Occupancy::new(g.count),
+                    busy: Occupancy::new(0),
                     closed: false,
                     lanes: first..lanes.len(),
                     jump_lane: VecDeque::new(),
+                    one_queue: lanes.len() == first + 1 && g.jump_share == 0.0,
                     waiting: 0,
                     served: 0,
-                    busy_level: Occupancy::new(0),
-                    open_level: Occupancy::new(g.count),
                     shift_at,
                     shift_idx,
                 }
@@ -630,8 +632,7 @@ impl<'s> Replication<'s> {
 
     fn set_open(&mut self, g: usize, count: u32) {
         let grp = &mut self.groups[g];
-        grp.open = count;
-        grp.open_level.set(self.now, count);
+        grp.open.set(self.now, count);
         self.pull(g);
     }
 
@@ -692,8 +693,8 @@ impl<'s> Replication<'s> {
         }
         self.road.restart(now);
         for g in &mut self.groups {
-            g.busy_level.restart(now);
-            g.open_level.restart(now);
+            g.busy.restart(now);
+            g.open.restart(now);
         }
         // Utilisation between samples is a difference of booth time: from zero again.
         self.last_sample_areas.fill((0.0, 0.0));

@@ -88,10 +88,7 @@ impl Replication<'_> {
             .iter()
             .filter(|g| g.stage == s)
             .fold((0.0, 0.0), |(b, o), g| {
-                (
-                    b + g.busy_level.area_min(now),
-                    o + g.open_level.area_min(now),
-                )
+                (b + g.busy.area_min(now), o + g.open.area_min(now))
             })
     }
 
@@ -143,7 +140,7 @@ impl Replication<'_> {
                     .groups
                     .iter()
                     .filter(|g| g.stage == s)
-                    .map(|g| ratio(g.busy_level.area_min(end), g.open_level.area_min(end)))
+                    .map(|g| ratio(g.busy.area_min(end), g.open.area_min(end)))
                     .collect();
                 StageOutcome {
                     utilisation: ratio(busy, open),
