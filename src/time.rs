@@ -36,20 +36,30 @@ impl SimTime {
     /// The latest representable time; used as "never".
     pub const NEVER: SimTime = SimTime(u64::MAX);
 
-    /// From a number of minutes, rounded to the nearest microsecond (halves up).
-    /// Negative or NaN inputs give zero; huge inputs saturate at 2^63 - 1 µs
-    /// (292,000 years, beyond any horizon).
+    /// From a number of minutes, rounded to the nearest microsecond (halves
+    /// to even). Negative or NaN inputs give zero; huge inputs saturate at
+    /// [`SimTime::SATURATED`] (142 years, beyond any horizon).
     #[inline]
     pub fn from_min(min: f64) -> SimTime {
         SimTime::from_us(min * US_PER_MIN as f64)
     }
 
+    /// The longest duration made from a number: 2^52 µs (142.7 years; a
+    /// horizon is at most 100).
+    pub const SATURATED: SimTime = SimTime(1 << 52);
+
     /// From a number of microseconds, rounded as [`SimTime::from_min`] rounds.
     #[inline]
     pub fn from_us(us: f64) -> SimTime {
-        // `+ 0.5` and a saturating cast: `f64::round` is a library call on
-        // baseline x86-64, and a cast to `i64` is one instruction where `u64` takes several.
-        SimTime(((us + 0.5) as i64).max(0) as u64)
+        // Clamped to [0, 2^52] (NaN to 0) and rounded by adding 2^52: the sum
+        // lies in [2^52, 2^53], where a double holds whole numbers only, so
+        // the addition rounds to the nearest one and the sum's bits, less
+        // those of 2^52, are that number. Five instructions, where a
+        // saturating cast to an integer takes ten.
+        const TWO_52: f64 = (1u64 << 52) as f64;
+        let us = if us > 0.0 { us } else { 0.0 };
+        let us = if us < TWO_52 { us } else { TWO_52 };
+        SimTime((us + TWO_52).to_bits() - TWO_52.to_bits())
     }
 
     /// From a number of hours.
@@ -271,6 +281,16 @@ mod tests {
     fn conversions_round_to_microseconds() {
         assert_eq!(SimTime::from_min(1.0).0, US_PER_MIN);
         assert_eq!(SimTime::from_min(-3.0), SimTime::ZERO);
+        assert_eq!(SimTime::from_us(f64::NAN), SimTime::ZERO);
+        assert_eq!(SimTime::from_us(2.4).0, 2);
+        assert_eq!(SimTime::from_us(2.6).0, 3);
+        assert_eq!(SimTime::from_us(2.5).0, 2);
+        assert_eq!(SimTime::from_us(3.5).0, 4);
+        assert_eq!(SimTime::from_us(123_456_789.7).0, 123_456_790);
+        assert_eq!(SimTime::from_days(36_525.0).0, 36_525 * US_PER_DAY);
+        assert_eq!(SimTime::from_us(1e300), SimTime::SATURATED);
+        assert_eq!(SimTime::from_us(f64::INFINITY), SimTime::SATURATED);
+        assert!(SimTime::SATURATED > SimTime::from_days(36_525.0));
         assert!((SimTime::from_h(36.0).as_days() - 1.5).abs() < 1e-12);
         assert!(!DateTime::date(2022, 2, 29).is_valid());
         assert!(DateTime::date(2024, 2, 29).is_valid());

@@ -35,7 +35,9 @@ impl Replication<'_> {
         // Usually the gap ends within the piece of the profile it starts in.
         let (end, rate) = a.piece;
         if from.0 < end && rate > 0.0 {
-            let at = from.0.saturating_add(SimTime::from_us(remaining / rate).0);
+            // No overflow: `from` is within the horizon (100 years at most)
+            // and a gap at most `SimTime::SATURATED` (142).
+            let at = from.0 + SimTime::from_us(remaining / rate).0;
             if at < end {
                 self.arrival_at(m, at);
                 return;
@@ -317,7 +319,8 @@ impl Replication<'_> {
         }
         let mut rng = SplitMix64::new(u.seed, stage as u64);
         let minutes = lane.service.sample_min(&mut rng) + lane.per_person_min * f64::from(u.people);
-        let done = now.plus(SimTime::from_min(minutes * lane.factor));
+        // No overflow, as for arrivals.
+        let done = SimTime(now.0 + SimTime::from_min(minutes * lane.factor).0);
         self.cal.schedule(
             done,
             Event::ServiceEnd {
