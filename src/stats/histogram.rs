@@ -17,7 +17,8 @@ const SUB_BITS: u32 = 5;
 /// The coarse variant: 2^3 = 8 sub-buckets, a bucket at most 1/8 of its value wide.
 const COARSE_BITS: u32 = 3;
 
-/// A histogram of durations, bucketed in milliseconds, with `2^BITS`
+/// A histogram of durations, bucketed in ticks of [`TICK_US`] (about a
+/// millisecond), with `2^BITS`
 /// sub-buckets per power of two: [`SUB_BITS`], or [`COARSE_BITS`] for the
 /// many per-cohort histograms ([`CoarseHistogram`]). The precision is part of
 /// the type, so recording shifts by constants.
@@ -47,20 +48,25 @@ impl<const BITS: u32> Default for Histogram<BITS> {
     }
 }
 
-/// The bucket of a value in milliseconds: values below `2^(bits+1)` have a
+/// Microseconds in one tick, the unit of bucketing: 2^10, so a value
+/// converts by a shift where a millisecond takes a multiplication.
+const TICK_SHIFT: u32 = 10;
+const TICK_US: u64 = 1 << TICK_SHIFT;
+
+/// The bucket of a value in ticks: values below `2^(bits+1)` have a
 /// bucket each; above, each power of two has `2^bits` buckets.
 #[inline]
-fn bucket_of(ms: u64, bits: u32) -> usize {
-    if ms < 2 << bits {
-        ms as usize
+fn bucket_of(ticks: u64, bits: u32) -> usize {
+    if ticks < 2 << bits {
+        ticks as usize
     } else {
-        let e = 63 - ms.leading_zeros(); // >= bits + 1
+        let e = 63 - ticks.leading_zeros(); // >= bits + 1
         let shift = e - bits;
-        ((shift as u64) << bits) as usize + (ms >> shift) as usize
+        ((shift as u64) << bits) as usize + (ticks >> shift) as usize
     }
 }
 
-/// The lowest value in milliseconds and the width of bucket `i`.
+/// The lowest value in ticks and the width of bucket `i`.
 fn bucket_range(i: usize, bits: u32) -> (u64, u64) {
     let i = i as u64;
     if i < 2 << bits {
@@ -82,7 +88,7 @@ impl<const BITS: u32> Histogram<BITS> {
     #[inline]
     pub fn record(&mut self, d: SimTime) {
         let us = d.0;
-        let b = bucket_of(us / 1000, BITS);
+        let b = bucket_of(us >> TICK_SHIFT, BITS);
         match self.counts.get_mut(b) {
             Some(c) => *c += 1,
             None => self.grow(b),
@@ -155,7 +161,8 @@ impl<const BITS: u32> Histogram<BITS> {
             seen += c;
             if seen >= rank {
                 let (lo, width) = bucket_range(i, BITS);
-                let mid_us = (lo as f64 + (width as f64 - 1.0) / 2.0) * 1000.0 + 500.0;
+                let tick = TICK_US as f64;
+                let mid_us = (lo as f64 + (width as f64 - 1.0) / 2.0) * tick + tick / 2.0;
                 return mid_us.min(self.max_us as f64) / 60e6;
             }
         }
@@ -174,7 +181,8 @@ impl<const BITS: u32> Histogram<BITS> {
             }
             seen += c;
             let (lo, width) = bucket_range(i, BITS);
-            out.push(((lo + width) as f64 / 60e3, seen as f64 / n as f64));
+            let edge_us = ((lo + width) << TICK_SHIFT) as f64;
+            out.push((edge_us / 60e6, seen as f64 / n as f64));
         }
         out
     }
