@@ -4,7 +4,7 @@
 use rand::RngCore;
 use rand_distr::{Distribution, Exp1};
 
-use super::{Event, Replication, State, Unit, Waiting, SALT_JUMP};
+use super::{Event, Lane, Replication, State, Unit, Waiting, SALT_JUMP};
 use crate::engine::rng::SplitMix64;
 use crate::time::SimTime;
 
@@ -254,20 +254,33 @@ impl Replication<'_> {
         } else {
             lane.queue.push_back(entry);
         }
-        self.groups[g].waiting += 1;
         self.change_queue(l, 1);
     }
 
-    /// Updates the waiting level of a lane's (mode, stage) and the road queue.
+    /// Lane `l`'s queue grows or shrinks by one (`delta` is 1 or -1): its
+    /// group's count of waiting units, the (mode, stage) waiting level and
+    /// the road follow. The lane is read once, before anything changes.
     #[inline(always)]
     pub(super) fn change_queue(&mut self, l: usize, delta: i64) {
         let now = self.now;
-        let lane = &self.lanes[l];
-        let q = &mut self.queue[lane.level];
+        let Lane {
+            group,
+            level,
+            road,
+            mode,
+            ..
+        } = self.lanes[l];
+        let waiting = &mut self.groups[group].waiting;
+        if delta > 0 {
+            *waiting += 1;
+        } else {
+            *waiting -= 1;
+        }
+        let q = &mut self.queue[level];
         q.add(now, delta);
-        if lane.road {
+        if road {
             let units = q.value() as f64;
-            self.road.change(now, lane.mode, units, delta as f64);
+            self.road.change(now, mode, units, delta as f64);
         }
     }
 
@@ -282,9 +295,7 @@ impl Replication<'_> {
     /// A unit that joined lane `l` at `stage_arrived` leaves its queue.
     #[inline(always)]
     fn leave_lane(&mut self, l: usize, stage_arrived: u64) {
-        let lane = &self.lanes[l];
         self.queue_time_us += u128::from(self.now.0 - stage_arrived);
-        self.groups[lane.group].waiting -= 1;
         self.change_queue(l, -1);
     }
 
