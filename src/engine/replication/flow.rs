@@ -23,7 +23,6 @@ impl Replication<'_> {
             }
             self.next_arrival = first;
         }
-        self.refresh_arrival_side();
     }
 
     /// Schedules the next arrival of mode `m` after `from`, by inverting the

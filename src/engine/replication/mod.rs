@@ -193,11 +193,10 @@ enum ProbeKind {
     PeriodEnd,
 }
 
-/// What is next outside the calendar.
+/// Which comes first of the next control and the next patience deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Side {
     Control,
-    Arrival,
     Deadline,
 }
 
@@ -254,10 +253,8 @@ pub struct Replication<'s> {
     next_arrival: (u128, usize),
     /// The key of the next control (or of the instant past the horizon).
     control_key: u128,
-    /// The earliest of the control and deadline keys, and which it is.
+    /// The earlier of the control and deadline keys, and which it is.
     control_or_deadline: (u128, Side),
-    /// The earliest of the control, arrival and deadline keys, and which it is.
-    side: (u128, Side),
 
     modes_out: Vec<ModeOutcome>,
     crossed_total: u64,
@@ -460,7 +457,6 @@ impl<'s> Replication<'s> {
             next_arrival: (u128::MAX, 0),
             control_key: 0,
             control_or_deadline: (0, Side::Control),
-            side: (0, Side::Control),
             modes_out,
             crossed_total: 0,
             stop_after: sc.end_after_crossings.unwrap_or(u64::MAX),
@@ -491,32 +487,18 @@ impl<'s> Replication<'s> {
     /// Runs to the horizon (or until `end_after_crossings`) and returns the outcome.
     pub fn run(mut self) -> Outcome {
         loop {
-            // One comparison per event: the calendar against the earliest of
-            // what is kept beside it (kept up to date as it changes).
+            // The next event: the next arrival, the calendar's first, or the
+            // earlier of the next control and patience deadline. Controls
+            // win ties: their key has sequence 0, at or below every stamp
+            // (other keys are stamps, all distinct).
             let cal_key = self.cal.next_key();
-            let (side_key, side) = self.side;
-            // Controls win ties: their key has sequence 0, at or below every
-            // stamp (other keys are stamps, never equal to the calendar's).
-            let beside = side_key <= cal_key;
-            let at = SimTime((side_key.min(cal_key) >> 64) as u64);
-            if beside && side == Side::Control {
-                if at > self.horizon {
-                    break;
-                }
-                self.now = at;
-                self.handle_control();
-                self.control_key = self.next_control_key();
-                self.refresh_side();
-                continue;
-            }
-            assert!(
-                at >= self.now,
-                "time went back: {at:?} after {:?}",
-                self.now
-            );
-            self.now = at;
-            self.events += 1;
-            if !beside {
+            let arrival_key = self.next_arrival.0;
+            let (other_key, other) = self.control_or_deadline;
+            if arrival_key < cal_key && arrival_key < other_key {
+                self.advance(arrival_key);
+                self.arrive(self.next_arrival.1);
+            } else if cal_key < other_key {
+                self.advance(cal_key);
                 // Taken rather than popped: an event the handler schedules
                 // takes its place in the heap.
                 match self.cal.take().expect("a pending event").1 {
@@ -525,9 +507,18 @@ impl<'s> Replication<'s> {
                     Event::Clear { unit, seq } => self.clear_abandoned(unit, seq),
                 }
                 self.cal.settle();
-            } else if side == Side::Arrival {
-                self.arrive(self.next_arrival.1);
+            } else if other == Side::Control {
+                let at = SimTime((other_key >> 64) as u64);
+                if at > self.horizon {
+                    break;
+                }
+                self.now = at;
+                self.handle_control();
+                self.control_key = self.next_control_key();
+                self.refresh_side();
+                continue;
             } else {
+                self.advance(other_key);
                 let (_, (unit, seq)) = self.deadlines.pop().expect("a deadline");
                 self.refresh_side();
                 self.patience_runs_out(unit, seq);
@@ -540,26 +531,27 @@ impl<'s> Replication<'s> {
         self.finish(end)
     }
 
-    /// Recomputes the earliest of the next control, the next arrival and the
-    /// next patience deadline: after the control or a deadline changes.
+    /// Moves the clock to the time of an event's `key`, and counts the event.
+    #[inline(always)]
+    fn advance(&mut self, key: u128) {
+        let at = SimTime((key >> 64) as u64);
+        assert!(
+            at >= self.now,
+            "time went back: {at:?} after {:?}",
+            self.now
+        );
+        self.now = at;
+        self.events += 1;
+    }
+
+    /// Recomputes the earlier of the next control and the next patience
+    /// deadline: after either changes.
     fn refresh_side(&mut self) {
         let deadline = self.deadlines.next_key();
         self.control_or_deadline = if self.control_key <= deadline {
             (self.control_key, Side::Control)
         } else {
             (deadline, Side::Deadline)
-        };
-        self.refresh_arrival_side();
-    }
-
-    /// Recomputes the earliest of the three after the next arrival changes.
-    #[inline(always)]
-    fn refresh_arrival_side(&mut self) {
-        let arrival = self.next_arrival.0;
-        self.side = if self.control_or_deadline.0 <= arrival {
-            self.control_or_deadline
-        } else {
-            (arrival, Side::Arrival)
         };
     }
 
