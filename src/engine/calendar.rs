@@ -160,13 +160,12 @@ impl<E: Copy> Calendar<E> {
             // SAFETY: `left < n` (tested above), `right` is read only when
             // `right < n`, so `child < n`; and `i < child`.
             unsafe {
-                // The smaller child, chosen by arithmetic rather than a
-                // branch: which child is smaller is a coin toss, and a
-                // mispredicted branch costs more than the instructions.
-                let child = left
-                    + usize::from(
-                        right < n && heap.get_unchecked(right).key < heap.get_unchecked(left).key,
-                    );
+                let child =
+                    if right < n && heap.get_unchecked(right).key < heap.get_unchecked(left).key {
+                        right
+                    } else {
+                        left
+                    };
                 if heap.get_unchecked(child).key >= item.key {
                     break;
                 }
