@@ -38,6 +38,19 @@ pub struct LevelSummary {
     pub peak_at_h: f64,
 }
 
+impl LevelSummary {
+    /// The summary of a level whose statistics ran from `from` (µs) to `end`
+    /// with integral `area_min` (value × minutes), peaking at `peak` at `peak_at` (µs).
+    fn over(area_min: f64, from: u64, end: SimTime, peak: f64, peak_at: u64) -> LevelSummary {
+        let span = end.0.saturating_sub(from) as f64 / 60e6;
+        LevelSummary {
+            mean: if span > 0.0 { area_min / span } else { 0.0 },
+            peak,
+            peak_at_h: peak_at as f64 / 3.6e9,
+        }
+    }
+}
+
 impl Level {
     /// A level at zero, its statistics from time zero.
     pub fn new() -> Level {
@@ -87,16 +100,7 @@ impl Level {
 
     /// Mean, peak and time of peak from the start of the statistics to `end`.
     pub fn summary(&self, end: SimTime) -> LevelSummary {
-        let span = end.0.saturating_sub(self.from) as f64 / 60e6;
-        LevelSummary {
-            mean: if span > 0.0 {
-                self.area_min(end) / span
-            } else {
-                0.0
-            },
-            peak: self.peak,
-            peak_at_h: self.peak_at as f64 / 3.6e9,
-        }
+        LevelSummary::over(self.area_min(end), self.from, end, self.peak, self.peak_at)
     }
 }
 
@@ -175,16 +179,8 @@ impl Occupancy {
 
     /// Mean, peak and time of peak from the start of the statistics to `end`.
     pub fn summary(&self, end: SimTime) -> LevelSummary {
-        let span = end.0.saturating_sub(self.from) as f64 / 60e6;
-        LevelSummary {
-            mean: if span > 0.0 {
-                self.area_min(end) / span
-            } else {
-                0.0
-            },
-            peak: self.peak as f64,
-            peak_at_h: self.peak_at as f64 / 3.6e9,
-        }
+        let peak = self.peak as f64;
+        LevelSummary::over(self.area_min(end), self.from, end, peak, self.peak_at)
     }
 }
 
