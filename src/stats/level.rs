@@ -114,7 +114,7 @@ impl Level {
 pub struct Occupancy {
     value: i64,
     /// The integral to `now` is `offset + value·now`, in unit·µs (exact:
-    /// `i128` holds 10^21 unit-years).
+    /// `i128` holds 10^24 unit-years).
     offset: i128,
     from: u64,
     peak: i64,
