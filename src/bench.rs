@@ -232,3 +232,64 @@ pub fn peak_rss_mib() -> Option<f64> {
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
+
+/// The thread speed-ups the rows show: for each row run on several threads,
+/// the row of the same work (replications and customers) on one thread, and
+/// how many times faster the first was, as `(workload, threads, speed-up)`.
+pub fn speedups(rows: &[BenchRow]) -> Vec<(&str, usize, f64)> {
+    rows.iter()
+        .filter(|r| r.threads > 1)
+        .filter_map(|many| {
+            let one = rows.iter().find(|r| {
+                r.threads == 1
+                    && r.replications == many.replications
+                    && r.customers == many.customers
+            })?;
+            Some((
+                many.workload.as_str(),
+                many.threads,
+                one.wall_s / many.wall_s,
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        workload: &str,
+        replications: u32,
+        threads: usize,
+        customers: u64,
+        wall_s: f64,
+    ) -> BenchRow {
+        BenchRow {
+            workload: workload.to_string(),
+            replications,
+            threads,
+            customers,
+            events: 0,
+            wall_s,
+            events_per_s: 0.0,
+            customers_per_s: 0.0,
+            peak_rss_mib: None,
+            check: String::new(),
+        }
+    }
+
+    #[test]
+    fn speedups_pair_the_same_work_on_one_thread() {
+        let rows = [
+            row("R1", 1, 1, 1000, 0.1),
+            row("Lars, 1 thread", 20, 1, 5000, 0.3),
+            row("Lars, 4 replications", 4, 1, 1000, 0.05),
+            row("Lars, all threads", 20, 2, 5000, 0.16),
+        ];
+        let s = speedups(&rows);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].0, s[0].1), ("Lars, all threads", 2));
+        assert!((s[0].2 - 0.3 / 0.16).abs() < 1e-12);
+    }
+}

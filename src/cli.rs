@@ -38,7 +38,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Time the fixed reference workloads (R1 M/M/10, R2 border at 7 and 700
     /// days, Verkhny Lars with 20 replications at 1 and all threads): events/s,
-    /// customers/s, peak memory, and the correctness figure beside each.
+    /// customers/s, peak memory, and the correctness figure beside each; then
+    /// how many times faster all threads ran than one.
     Bench(BenchArgs),
     /// Run a grid of settings (every combination of the --vary values) with
     /// replications, on all cores or as one shard of a cluster job; write

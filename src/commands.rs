@@ -295,6 +295,10 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             "{}",
             serde_json::to_string_pretty(&rows).expect("rows serialise")
         );
+    } else {
+        for (workload, threads, speedup) in borderq::bench::speedups(&rows) {
+            println!("{workload}: {speedup:.2}× as fast as on 1 thread ({threads} threads)");
+        }
     }
     Ok(())
 }
