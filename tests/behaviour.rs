@@ -392,38 +392,32 @@ fn daily_counts_fall_on_the_day_they_happened() {
     // night). A sample at midnight k has seen exactly what happened before
     // it, so the cumulative series there must equal the daily counts of days
     // 0..k: a count filed under a neighbouring day would break it.
-    let sc = scenario(
+    let day: [(u32, u32); 3] = [(0, 20), (8, 90), (20, 20)];
+    let profile: Vec<String> = (0..4)
+        .flat_map(|d| {
+            day.map(|(h, rate)| format!("{{ at_h = {}, rate_per_h = {rate} }}", 24 * d + h))
+        })
+        .collect();
+    let sc = scenario(&format!(
         r#"name = "days"
 horizon_days = 4
 sample_interval_min = 1440
 seed = 21
 [modes.car]
-patience = { dist = "exponential", mean_min = 90 }
-balk = { above_km = 0.3, probability = 0.5 }
+patience = {{ dist = "exponential", mean_min = 90 }}
+balk = {{ above_km = 0.3, probability = 0.5 }}
 [arrivals.car]
-profile = [
-  { at_h = 0, rate_per_h = 20 },
-  { at_h = 8, rate_per_h = 90 },
-  { at_h = 20, rate_per_h = 20 },
-  { at_h = 24, rate_per_h = 20 },
-  { at_h = 32, rate_per_h = 90 },
-  { at_h = 44, rate_per_h = 20 },
-  { at_h = 48, rate_per_h = 20 },
-  { at_h = 56, rate_per_h = 90 },
-  { at_h = 68, rate_per_h = 20 },
-  { at_h = 72, rate_per_h = 20 },
-  { at_h = 80, rate_per_h = 90 },
-  { at_h = 92, rate_per_h = 20 },
-]
+profile = [{}]
 [[stages]]
 name = "post"
 [[stages.booths]]
 name = "cars"
 modes = ["car"]
 count = 3
-service = { dist = "exponential", mean_min = 3.0 }
+service = {{ dist = "exponential", mean_min = 3.0 }}
 "#,
-    );
+        profile.join(", ")
+    ));
     let layout = SeriesLayout::new(&sc);
     let outs = common::run(&sc, 2);
     // The totals are the days' sums: conservation checks that nothing is
