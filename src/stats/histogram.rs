@@ -17,11 +17,10 @@ const SUB_BITS: u32 = 5;
 /// The coarse variant: 2^3 = 8 sub-buckets, a bucket at most 1/8 of its value wide.
 const COARSE_BITS: u32 = 3;
 
-/// A histogram of durations, bucketed in ticks of [`TICK_US`] (about a
-/// millisecond), with `2^BITS`
-/// sub-buckets per power of two: [`SUB_BITS`], or [`COARSE_BITS`] for the
-/// many per-cohort histograms ([`CoarseHistogram`]). The precision is part of
-/// the type, so recording shifts by constants.
+/// A histogram of durations, bucketed in ticks of 2^10 µs (about a
+/// millisecond), with `2^BITS` sub-buckets per power of two: 32 by default,
+/// or 8 for the many per-cohort histograms ([`CoarseHistogram`]).
+/// The precision is part of the type, so recording shifts by constants.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram<const BITS: u32 = SUB_BITS> {
     counts: Vec<u64>,

@@ -152,13 +152,7 @@ impl Occupancy {
 
     /// Sets the value at `now` (not before the last change).
     pub fn set(&mut self, now: SimTime, value: u32) {
-        let delta = i64::from(value) - self.value;
-        self.value = i64::from(value);
-        self.offset -= i128::from(delta) * i128::from(now.0);
-        if self.value > self.peak {
-            self.peak = self.value;
-            self.peak_at = now.0;
-        }
+        self.add(now, i64::from(value) - self.value);
     }
 
     /// Forgets the statistics so far: they start again at `now` (the end of

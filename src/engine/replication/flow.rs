@@ -151,11 +151,7 @@ impl Replication<'_> {
         if has_patience {
             self.start_patience(id);
         }
-        // The first step, its lane known beforehand when it has only one.
-        let (l, free) = match first {
-            Some(l) => (l, self.lane_free(l)),
-            None => self.choose_lane(m, 0),
-        };
+        let (l, free) = self.lane_to_join(m, 0, first);
         self.join(id, m, 0, l, free);
     }
 
@@ -217,11 +213,18 @@ impl Replication<'_> {
     pub(super) fn enter_step(&mut self, id: u32) {
         let u = &self.units[id as usize];
         let (m, step) = (u.mode as usize, u.step as usize);
-        let (l, free) = match self.modes[m].route[step].lanes[..] {
-            [l] => (l, self.lane_free(l)),
-            _ => self.choose_lane(m, step),
-        };
+        let (l, free) = self.lane_to_join(m, step, self.modes[m].route[step].only);
         self.join(id, m, step, l, free);
+    }
+
+    /// The lane a unit of mode `m` joins at `step` (whose only lane, if it
+    /// has one, is `only`), and whether it can start serving at once.
+    #[inline(always)]
+    fn lane_to_join(&self, m: usize, step: usize, only: Option<usize>) -> (usize, bool) {
+        match only {
+            Some(l) => (l, self.lane_free(l)),
+            None => self.choose_lane(m, step),
+        }
     }
 
     /// [`Replication::enter_step`] for unit `id` of mode `m` at `step`, to

@@ -87,6 +87,8 @@ struct Waiting {
 struct Step {
     stage: usize,
     lanes: Vec<usize>,
+    /// The lane, when only one group serves the step (most steps).
+    only: Option<usize>,
 }
 
 /// The queue of one mode at one booth group, with what serving it needs at
@@ -174,8 +176,8 @@ struct ModeState<'s> {
     behaviour_rng: SplitMix64,
     /// The stages it passes, in order, with the lanes serving it there.
     route: Vec<Step>,
-    /// The lane of the first step, when only one group serves it (what an
-    /// arrival needs, without looking up the route).
+    /// The first step's `only` lane, beside what an arrival reads (so an
+    /// arrival does not look up its route).
     first_lane: Option<usize>,
     people: &'s People,
     may_balk: bool,
@@ -351,13 +353,17 @@ impl<'s> Replication<'s> {
             .map(|(m, stages)| {
                 stages
                     .iter()
-                    .map(|&stage| Step {
-                        stage,
-                        lanes: sc.stages[stage]
+                    .map(|&stage| {
+                        let lanes: Vec<usize> = sc.stages[stage]
                             .groups
                             .iter()
                             .filter_map(|g| groups[g.0].lanes.clone().find(|&l| lanes[l].mode == m))
-                            .collect(),
+                            .collect();
+                        let only = match lanes[..] {
+                            [l] => Some(l),
+                            _ => None,
+                        };
+                        Step { stage, lanes, only }
                     })
                     .collect()
             })
@@ -431,10 +437,7 @@ impl<'s> Replication<'s> {
                         },
                         service_rng: stream(sc.seed, index, m, Purpose::Service),
                         behaviour_rng: stream(sc.seed, index, m, Purpose::Behaviour),
-                        first_lane: match route[0].lanes[..] {
-                            [l] => Some(l),
-                            _ => None,
-                        },
+                        first_lane: route[0].only,
                         route,
                         people: &mode.people,
                         may_balk: mode.behaviour.balk.is_some(),
