@@ -58,13 +58,17 @@ pub struct BenchRow {
     pub customers: u64,
     /// Events handled.
     pub events: u64,
-    /// Wall-clock seconds, simulation and aggregation.
+    /// Wall-clock seconds, simulation and aggregation: the median of the rounds.
     pub wall_s: f64,
+    /// Wall-clock seconds of each round, in the order they ran.
+    pub wall_s_rounds: Vec<f64>,
     /// Events per second of wall time.
     pub events_per_s: f64,
     /// Customers per second of wall time.
     pub customers_per_s: f64,
-    /// Peak resident memory during the workload, MiB (Linux; `null` elsewhere).
+    /// Peak resident memory during the workload's first round, MiB (Linux;
+    /// `null` elsewhere). Later rounds would start from what the thread
+    /// pool's workers left resident, not from the workload's own needs.
     pub peak_rss_mib: Option<f64>,
     /// The correctness figure beside the speed.
     pub check: String,
@@ -212,10 +216,56 @@ pub fn run(w: &Workload) -> BenchRow {
         customers,
         events,
         wall_s,
+        wall_s_rounds: vec![wall_s],
         events_per_s: events as f64 / wall_s,
         customers_per_s: customers as f64 / wall_s,
         peak_rss_mib: peak_rss_mib(),
         check,
+    }
+}
+
+/// Runs every workload `rounds` times, round after round (all workloads, then
+/// all again), so that a slow spell of a shared machine falls on every
+/// workload alike rather than on one. `done` is called after each run with the
+/// number of runs finished. Each row gives the median wall time of its rounds.
+pub fn run_rounds(workloads: &[Workload], rounds: u32, done: &mut dyn FnMut(u64)) -> Vec<BenchRow> {
+    let mut runs: Vec<Vec<BenchRow>> = vec![Vec::new(); workloads.len()];
+    let mut finished = 0;
+    for _ in 0..rounds {
+        for (w, runs) in workloads.iter().zip(&mut runs) {
+            runs.push(run(w));
+            finished += 1;
+            done(finished);
+        }
+    }
+    runs.into_iter().map(combine).collect()
+}
+
+/// One row from the rounds of a workload: the median wall time and the rates
+/// at it, every round's time, and the first round's peak memory. The counts
+/// and the check are the same in every round (same scenario, same seeds).
+fn combine(rounds: Vec<BenchRow>) -> BenchRow {
+    let wall_s_rounds: Vec<f64> = rounds.iter().map(|r| r.wall_s).collect();
+    let first = rounds.into_iter().next().expect("at least one round");
+    let wall_s = median(&wall_s_rounds);
+    BenchRow {
+        wall_s,
+        events_per_s: first.events as f64 / wall_s,
+        customers_per_s: first.customers as f64 / wall_s,
+        wall_s_rounds,
+        ..first
+    }
+}
+
+/// The median; the mean of the middle two for an even count.
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
 }
 
@@ -233,10 +283,24 @@ pub fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// A thread speed-up the rows show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Speedup<'a> {
+    /// The workload run on several threads.
+    pub workload: &'a str,
+    /// Its threads.
+    pub threads: usize,
+    /// Each round's speed-up: the one-thread time over the several-thread
+    /// time of the same round, so both ran minutes apart at most.
+    pub rounds: Vec<f64>,
+    /// The median of the rounds' speed-ups.
+    pub median: f64,
+}
+
 /// The thread speed-ups the rows show: for each row run on several threads,
 /// the row of the same work (replications and customers) on one thread, and
-/// how many times faster the first was, as `(workload, threads, speed-up)`.
-pub fn speedups(rows: &[BenchRow]) -> Vec<(&str, usize, f64)> {
+/// how many times faster the first was, round by round.
+pub fn speedups(rows: &[BenchRow]) -> Vec<Speedup<'_>> {
     rows.iter()
         .filter(|r| r.threads > 1)
         .filter_map(|many| {
@@ -245,11 +309,18 @@ pub fn speedups(rows: &[BenchRow]) -> Vec<(&str, usize, f64)> {
                     && r.replications == many.replications
                     && r.customers == many.customers
             })?;
-            Some((
-                many.workload.as_str(),
-                many.threads,
-                one.wall_s / many.wall_s,
-            ))
+            let rounds: Vec<f64> = one
+                .wall_s_rounds
+                .iter()
+                .zip(&many.wall_s_rounds)
+                .map(|(one, many)| one / many)
+                .collect();
+            Some(Speedup {
+                workload: many.workload.as_str(),
+                threads: many.threads,
+                median: median(&rounds),
+                rounds,
+            })
         })
         .collect()
 }
@@ -263,7 +334,7 @@ mod tests {
         replications: u32,
         threads: usize,
         customers: u64,
-        wall_s: f64,
+        wall_s: &[f64],
     ) -> BenchRow {
         BenchRow {
             workload: workload.to_string(),
@@ -271,7 +342,8 @@ mod tests {
             threads,
             customers,
             events: 0,
-            wall_s,
+            wall_s: median(wall_s),
+            wall_s_rounds: wall_s.to_vec(),
             events_per_s: 0.0,
             customers_per_s: 0.0,
             peak_rss_mib: None,
@@ -280,16 +352,38 @@ mod tests {
     }
 
     #[test]
-    fn speedups_pair_the_same_work_on_one_thread() {
+    fn speedups_pair_the_same_work_on_one_thread_round_by_round() {
         let rows = [
-            row("R1", 1, 1, 1000, 0.1),
-            row("Lars, 1 thread", 20, 1, 5000, 0.3),
-            row("Lars, 4 replications", 4, 1, 1000, 0.05),
-            row("Lars, all threads", 20, 2, 5000, 0.16),
+            row("R1", 1, 1, 1000, &[0.1, 0.1, 0.1]),
+            row("Lars, 1 thread", 20, 1, 5000, &[0.3, 0.2, 0.28]),
+            row("Lars, 4 replications", 4, 1, 1000, &[0.05, 0.05, 0.05]),
+            row("Lars, all threads", 20, 2, 5000, &[0.16, 0.10, 0.15]),
         ];
         let s = speedups(&rows);
         assert_eq!(s.len(), 1);
-        assert_eq!((s[0].0, s[0].1), ("Lars, all threads", 2));
-        assert!((s[0].2 - 0.3 / 0.16).abs() < 1e-12);
+        assert_eq!((s[0].workload, s[0].threads), ("Lars, all threads", 2));
+        let expected = [0.3 / 0.16, 0.2 / 0.10, 0.28 / 0.15];
+        for (got, want) in s[0].rounds.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        // The median of the rounds' ratios, not the ratio of the medians
+        // (0.28 / 0.15 = 1.867 here).
+        assert!((s[0].median - 0.3 / 0.16).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rounds_combine_to_the_median_time_and_the_first_peak() {
+        let mut rounds: Vec<BenchRow> = [0.4, 0.1, 0.2, 0.3]
+            .iter()
+            .map(|&t| row("R1", 1, 1, 1000, &[t]))
+            .collect();
+        rounds[0].peak_rss_mib = Some(5.0);
+        rounds[2].peak_rss_mib = Some(7.5);
+        let r = combine(rounds);
+        assert_eq!(r.wall_s_rounds, [0.4, 0.1, 0.2, 0.3]);
+        assert!((r.wall_s - 0.25).abs() < 1e-12);
+        assert!((r.customers_per_s - 4000.0).abs() < 1e-9);
+        assert_eq!(r.peak_rss_mib, Some(5.0));
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
     }
 }

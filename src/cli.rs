@@ -39,7 +39,8 @@ pub enum Command {
     /// Time the fixed reference workloads (R1 M/M/10, R2 border at 7 and 700
     /// days, Verkhny Lars with 20 replications at 1 and all threads): events/s,
     /// customers/s, peak memory, and the correctness figure beside each; then
-    /// how many times faster all threads ran than one.
+    /// how many times faster all threads ran than one. Each workload runs in
+    /// several rounds and reports the median.
     Bench(BenchArgs),
     /// Run a grid of settings (every combination of the --vary values) with
     /// replications, on all cores or as one shard of a cluster job; write
@@ -153,6 +154,13 @@ pub struct BenchArgs {
     /// Print JSON (one object per workload) instead of a table, for tracking over time.
     #[arg(long)]
     pub json: bool,
+
+    /// Run every workload N times, round after round, and report the median
+    /// time of each; the thread speed-up is the median of the rounds' own
+    /// speed-ups. On a shared machine a slow spell then falls on all alike.
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rounds: u32,
 }
 
 /// Options shared by commands that load a scenario.

@@ -265,40 +265,49 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
 
 /// `borderq bench`.
 pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
-    let mut rows = Vec::new();
-    if !args.json {
-        println!(
-            "{:<44} {:>11} {:>11} {:>8} {:>10} {:>11} {:>9}  check",
-            "workload", "customers", "events", "wall s", "events/s", "customers/s", "peak MiB"
-        );
-    }
-    for w in borderq::bench::workloads(args.quick) {
-        let r = borderq::bench::run(&w);
-        if !args.json {
-            println!(
-                "{:<44} {:>11} {:>11} {:>8.3} {:>10.3e} {:>11.3e} {:>9}  {}",
-                r.workload,
-                r.customers,
-                r.events,
-                r.wall_s,
-                r.events_per_s,
-                r.customers_per_s,
-                r.peak_rss_mib
-                    .map_or_else(|| "-".to_string(), |m| format!("{m:.1}")),
-                r.check
-            );
-        }
-        rows.push(r);
-    }
+    let workloads = borderq::bench::workloads(args.quick);
+    let runs = workloads.len() as u64 * u64::from(args.rounds);
+    let mut progress = Progress::new(runs, "workload runs", false);
+    let rows =
+        borderq::bench::run_rounds(&workloads, args.rounds, &mut |done| progress.update(done));
+    progress.finish();
     if args.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&rows).expect("rows serialise")
         );
-    } else {
-        for (workload, threads, speedup) in borderq::bench::speedups(&rows) {
-            println!("{workload}: {speedup:.2}× as fast as on 1 thread ({threads} threads)");
-        }
+        return Ok(());
+    }
+    println!(
+        "{:<44} {:>11} {:>11} {:>8} {:>10} {:>11} {:>9}  check",
+        "workload", "customers", "events", "wall s", "events/s", "customers/s", "peak MiB"
+    );
+    for r in &rows {
+        println!(
+            "{:<44} {:>11} {:>11} {:>8.3} {:>10.3e} {:>11.3e} {:>9}  {}",
+            r.workload,
+            r.customers,
+            r.events,
+            r.wall_s,
+            r.events_per_s,
+            r.customers_per_s,
+            r.peak_rss_mib
+                .map_or_else(|| "-".to_string(), |m| format!("{m:.1}")),
+            r.check
+        );
+    }
+    if args.rounds > 1 {
+        println!("(wall s: the median of {} rounds)", args.rounds);
+    }
+    for s in borderq::bench::speedups(&rows) {
+        let each: Vec<String> = s.rounds.iter().map(|x| format!("{x:.2}")).collect();
+        println!(
+            "{}: {:.2}× as fast as on 1 thread ({} threads; round by round {})",
+            s.workload,
+            s.median,
+            s.threads,
+            each.join(", ")
+        );
     }
     Ok(())
 }

@@ -379,3 +379,38 @@ fn a_second_run_replaces_outputs_whole() {
     let s: serde_json::Value = serde_json::from_slice(&read(&dir.join("summary.json"))).unwrap();
     assert_eq!(s["seed"], 2);
 }
+
+#[test]
+fn bench_reports_every_round_and_the_median() {
+    let out = borderq(&["bench", "--quick", "--rounds", "2", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let rows = rows.as_array().expect("one object per workload");
+    assert_eq!(rows.len(), 6);
+    for r in rows {
+        let rounds: Vec<f64> = r["wall_s_rounds"]
+            .as_array()
+            .expect("the rounds' times")
+            .iter()
+            .map(|t| t.as_f64().unwrap())
+            .collect();
+        assert_eq!(rounds.len(), 2, "{r}");
+        let mid = (rounds[0] + rounds[1]) / 2.0;
+        assert!((r["wall_s"].as_f64().unwrap() - mid).abs() < 1e-12, "{r}");
+    }
+    // The one-thread and all-thread Lars rows did the same work, and both
+    // pass the calibration's observations.
+    let lars: Vec<_> = rows
+        .iter()
+        .filter(|r| r["workload"].as_str().unwrap().starts_with("Verkhny Lars"))
+        .collect();
+    assert_eq!(lars.len(), 2);
+    assert_eq!(lars[0]["customers"], lars[1]["customers"]);
+    for r in lars {
+        assert_eq!(r["check"], "7/7 observations within tolerance");
+    }
+}
