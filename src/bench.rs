@@ -228,7 +228,11 @@ pub fn run(w: &Workload) -> BenchRow {
 /// all again), so that a slow spell of a shared machine falls on every
 /// workload alike rather than on one. `done` is called after each run with the
 /// number of runs finished. Each row gives the median wall time of its rounds.
+///
+/// # Panics
+/// If `rounds` is 0 (the command line asks for at least one).
 pub fn run_rounds(workloads: &[Workload], rounds: u32, done: &mut dyn FnMut(u64)) -> Vec<BenchRow> {
+    assert!(rounds > 0, "a bench needs at least one round");
     let mut runs: Vec<Vec<BenchRow>> = vec![Vec::new(); workloads.len()];
     let mut finished = 0;
     for _ in 0..rounds {
@@ -243,9 +247,18 @@ pub fn run_rounds(workloads: &[Workload], rounds: u32, done: &mut dyn FnMut(u64)
 
 /// One row from the rounds of a workload: the median wall time and the rates
 /// at it, every round's time, and the first round's peak memory. The counts
-/// and the check are the same in every round (same scenario, same seeds).
+/// and the check are the same in every round (same scenario, same seeds);
+/// a round that differs is a broken promise of determinism, and stops the bench.
 fn combine(rounds: Vec<BenchRow>) -> BenchRow {
     let wall_s_rounds: Vec<f64> = rounds.iter().map(|r| r.wall_s).collect();
+    for r in rounds.iter().skip(1) {
+        assert_eq!(
+            (r.customers, r.events, &r.check),
+            (rounds[0].customers, rounds[0].events, &rounds[0].check),
+            "{}: a round differs from the first",
+            r.workload
+        );
+    }
     let first = rounds.into_iter().next().expect("at least one round");
     let wall_s = median(&wall_s_rounds);
     BenchRow {
@@ -291,7 +304,7 @@ pub struct Speedup<'a> {
     /// Its threads.
     pub threads: usize,
     /// Each round's speed-up: the one-thread time over the several-thread
-    /// time of the same round, so both ran minutes apart at most.
+    /// time of the same round, so both ran within seconds of each other.
     pub rounds: Vec<f64>,
     /// The median of the rounds' speed-ups.
     pub median: f64,
@@ -385,5 +398,13 @@ mod tests {
         assert!((r.customers_per_s - 4000.0).abs() < 1e-9);
         assert_eq!(r.peak_rss_mib, Some(5.0));
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+    }
+
+    #[test]
+    #[should_panic(expected = "a round differs from the first")]
+    fn rounds_that_differ_stop_the_bench() {
+        let mut second = row("R1", 1, 1, 1000, &[0.1]);
+        second.check = "Wq 0.7 min".into();
+        combine(vec![row("R1", 1, 1, 1000, &[0.1]), second]);
     }
 }
