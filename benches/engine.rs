@@ -1,9 +1,10 @@
-//! Criterion benches: the event calendar, one replication of R1, R2 and
+//! Criterion benches: the event calendar, the patience deadlines (against
+//! the calendar's binary heap holding them), one replication of R1, R2 and
 //! Verkhny Lars, and replication scaling from 1 to 2 threads.
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 
-use borderq::engine::{run_replication, Calendar};
+use borderq::engine::{run_replication, Calendar, Deadlines};
 use borderq::experiment::run_replications;
 use borderq::time::SimTime;
 use borderq::Scenario;
@@ -46,6 +47,83 @@ fn calendar(c: &mut Criterion) {
     g.finish();
 }
 
+/// Deadlines spread over about a day (in µs), taken one at a time, each
+/// replaced by one a random time after it, as patience deadlines are: the
+/// radix heap the engine uses, and the calendar's binary heap doing the same.
+fn deadlines(c: &mut Criterion) {
+    const SPREAD_US: u64 = 86_400_000_000;
+    let mut g = c.benchmark_group("deadlines hold (pop one, push one later)");
+    for pending in [1024usize, 65_536] {
+        g.throughput(Throughput::Elements(1000));
+        let start = |n: usize| {
+            let mut x = 0x9E37_79B9_7F4A_7C15u64;
+            let times: Vec<u64> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x % SPREAD_US
+                })
+                .collect();
+            (times, x)
+        };
+        let next = |x: &mut u64| {
+            *x ^= *x << 13;
+            *x ^= *x >> 7;
+            *x ^= *x << 17;
+            *x % SPREAD_US
+        };
+        g.bench_with_input(
+            BenchmarkId::new("radix heap", pending),
+            &pending,
+            |b, &n| {
+                b.iter_batched_ref(
+                    || {
+                        let (times, x) = start(n);
+                        let mut d = Deadlines::new();
+                        for (i, t) in times.into_iter().enumerate() {
+                            d.push(u128::from(t) << 64 | i as u128, i as u32);
+                        }
+                        (d, x, n as u128)
+                    },
+                    |(d, x, stamp)| {
+                        for _ in 0..1000 {
+                            let (t, e) = d.pop().expect("pending");
+                            d.push(u128::from(t.0 + next(x)) << 64 | *stamp, e);
+                            *stamp += 1;
+                        }
+                    },
+                    BatchSize::SmallInput,
+                )
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("binary heap", pending),
+            &pending,
+            |b, &n| {
+                b.iter_batched_ref(
+                    || {
+                        let (times, x) = start(n);
+                        let mut cal = Calendar::new();
+                        for (i, t) in times.into_iter().enumerate() {
+                            cal.schedule(SimTime(t), i as u32);
+                        }
+                        (cal, x)
+                    },
+                    |(cal, x)| {
+                        for _ in 0..1000 {
+                            let (t, e) = cal.pop().expect("pending");
+                            cal.schedule(SimTime(t.0 + next(x)), e);
+                        }
+                    },
+                    BatchSize::SmallInput,
+                )
+            },
+        );
+    }
+    g.finish();
+}
+
 fn replications(c: &mut Criterion) {
     let mut g = c.benchmark_group("one replication");
     g.sample_size(10);
@@ -77,5 +155,5 @@ fn scaling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, calendar, replications, scaling);
+criterion_group!(benches, calendar, deadlines, replications, scaling);
 criterion_main!(benches);

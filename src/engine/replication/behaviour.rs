@@ -57,7 +57,7 @@ impl Replication<'_> {
             .plus(patience.sample(&mut SplitMix64::new(u.seed, SALT_PATIENCE), 1.0));
         if at <= self.horizon {
             let key = self.cal.stamp(at);
-            self.deadlines.schedule_keyed(key, (id, u.seq));
+            self.deadlines.push(key, (id, u.seq));
             self.refresh_side();
         }
     }

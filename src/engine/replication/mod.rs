@@ -5,7 +5,7 @@
 //!
 //! The calendar holds service ends, walks and clearances; each mode's next
 //! arrival and every patience deadline live outside it (arrivals in a small
-//! array, deadlines in a heap of their own), so waiting units cost the main
+//! array, deadlines in a radix heap of their own), so waiting units cost the main
 //! calendar nothing. Units leaving a queue early are marked, not searched
 //! for: a queue entry whose unit has moved on is skipped when it reaches the
 //! front.
@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use super::calendar::Calendar;
+use super::deadlines::Deadlines;
 use super::outcome::{period_width, DayCounts, ModeOutcome, Outcome, SeriesLayout};
 use super::rng::{stream, Purpose, SplitMix64};
 use super::road::Road;
@@ -232,7 +233,7 @@ pub struct Replication<'s> {
     warmup: u64,
     cal: Calendar<Event>,
     /// Patience deadlines `(unit, seq)`, keyed like the calendar.
-    deadlines: Calendar<(u32, u64)>,
+    deadlines: Deadlines<(u32, u64)>,
     units: Vec<Unit>,
     free: Vec<u32>,
     next_seq: u64,
@@ -412,7 +413,7 @@ impl<'s> Replication<'s> {
             horizon: sc.horizon,
             warmup: warmup.0,
             cal: Calendar::new(),
-            deadlines: Calendar::new(),
+            deadlines: Deadlines::new(),
             units: Vec::with_capacity(1024),
             free: Vec::new(),
             next_seq: 0,
