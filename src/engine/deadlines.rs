@@ -17,7 +17,8 @@
 //! faster with it; Verkhny Lars (6,500 pending) runs as fast as before.
 //!
 //! Keys are unique (each is a fresh stamp), so the order taken is the order of
-//! the keys alone, the same as the calendar's.
+//! the keys alone, the same as the calendar's. (Equal keys would all be
+//! taken, one after another, in an order of the queue's choosing.)
 
 use crate::time::SimTime;
 
@@ -123,15 +124,16 @@ impl<E: Copy> Deadlines<E> {
         self.occupied[b / 64] &= !(1 << (b % 64));
         let mut taken = None;
         for &(key, event) in &moving {
-            if key == first {
+            if key == first && taken.is_none() {
                 taken = Some(event);
             } else {
                 self.put(key, event);
             }
         }
         // A small bucket keeps its room for the next keys; a large one gives
-        // it back, or every bucket would hold on to its own peak.
-        if moving.capacity() <= KEEP {
+        // it back, or every bucket would hold on to its own peak. (Bucket 0
+        // may have been refilled, with keys equal to the one taken.)
+        if moving.capacity() <= KEEP && self.buckets[b].is_empty() {
             moving.clear();
             self.buckets[b] = moving;
         }
@@ -221,6 +223,24 @@ mod tests {
         assert_eq!(d.pop().map(|(_, e)| e), Some('b'));
         assert!(d.is_empty());
         assert_eq!(d.next_key(), u128::MAX);
+    }
+
+    #[test]
+    fn equal_keys_are_all_taken() {
+        let mut d = Deadlines::new();
+        for (key, e) in [(7, 'a'), (3, 'b'), (7, 'c'), (7, 'd'), (9, 'e')] {
+            d.push(key, e);
+        }
+        let mut got = Vec::new();
+        while let Some((_, e)) = d.pop() {
+            got.push(e);
+        }
+        assert_eq!(got[0], 'b');
+        let mut sevens = got[1..4].to_vec();
+        sevens.sort();
+        assert_eq!(sevens, ['a', 'c', 'd']);
+        assert_eq!(got[4], 'e');
+        assert!(d.is_empty());
     }
 
     #[test]
