@@ -47,78 +47,72 @@ fn calendar(c: &mut Criterion) {
     g.finish();
 }
 
+/// A queue of deadlines under explicit keys, as the engine keeps them.
+trait Hold {
+    fn put(&mut self, key: u128, unit: u32);
+    fn take(&mut self) -> (SimTime, u32);
+}
+
+impl Hold for Deadlines<u32> {
+    fn put(&mut self, key: u128, unit: u32) {
+        self.push(key, unit);
+    }
+    fn take(&mut self) -> (SimTime, u32) {
+        self.pop().expect("pending")
+    }
+}
+
+impl Hold for Calendar<u32> {
+    fn put(&mut self, key: u128, unit: u32) {
+        self.schedule_keyed(key, unit);
+    }
+    fn take(&mut self) -> (SimTime, u32) {
+        self.pop().expect("pending")
+    }
+}
+
 /// Deadlines spread over about a day (in µs), taken one at a time, each
 /// replaced by one a random time after it, as patience deadlines are: the
 /// radix heap the engine uses, and the calendar's binary heap doing the same.
 fn deadlines(c: &mut Criterion) {
-    const SPREAD_US: u64 = 86_400_000_000;
-    let mut g = c.benchmark_group("deadlines hold (pop one, push one later)");
-    for pending in [1024usize, 65_536] {
-        g.throughput(Throughput::Elements(1000));
-        let start = |n: usize| {
-            let mut x = 0x9E37_79B9_7F4A_7C15u64;
-            let times: Vec<u64> = (0..n)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x % SPREAD_US
-                })
-                .collect();
-            (times, x)
-        };
+    fn hold<Q: Hold>(b: &mut criterion::Bencher, pending: usize, new: fn() -> Q) {
+        const SPREAD_US: u64 = 86_400_000_000;
         let next = |x: &mut u64| {
             *x ^= *x << 13;
             *x ^= *x >> 7;
             *x ^= *x << 17;
             *x % SPREAD_US
         };
+        b.iter_batched_ref(
+            || {
+                let (mut q, mut x) = (new(), 0x9E37_79B9_7F4A_7C15u64);
+                for i in 0..pending {
+                    q.put(u128::from(next(&mut x)) << 64 | i as u128, i as u32);
+                }
+                (q, x, pending as u128)
+            },
+            |(q, x, stamp)| {
+                for _ in 0..1000 {
+                    let (t, unit) = q.take();
+                    q.put(u128::from(t.0 + next(x)) << 64 | *stamp, unit);
+                    *stamp += 1;
+                }
+            },
+            BatchSize::SmallInput,
+        )
+    }
+    let mut g = c.benchmark_group("deadlines hold (pop one, push one later)");
+    for pending in [1024usize, 65_536] {
+        g.throughput(Throughput::Elements(1000));
         g.bench_with_input(
             BenchmarkId::new("radix heap", pending),
             &pending,
-            |b, &n| {
-                b.iter_batched_ref(
-                    || {
-                        let (times, x) = start(n);
-                        let mut d = Deadlines::new();
-                        for (i, t) in times.into_iter().enumerate() {
-                            d.push(u128::from(t) << 64 | i as u128, i as u32);
-                        }
-                        (d, x, n as u128)
-                    },
-                    |(d, x, stamp)| {
-                        for _ in 0..1000 {
-                            let (t, e) = d.pop().expect("pending");
-                            d.push(u128::from(t.0 + next(x)) << 64 | *stamp, e);
-                            *stamp += 1;
-                        }
-                    },
-                    BatchSize::SmallInput,
-                )
-            },
+            |b, &n| hold(b, n, Deadlines::<u32>::new),
         );
         g.bench_with_input(
             BenchmarkId::new("binary heap", pending),
             &pending,
-            |b, &n| {
-                b.iter_batched_ref(
-                    || {
-                        let (times, x) = start(n);
-                        let mut cal = Calendar::new();
-                        for (i, t) in times.into_iter().enumerate() {
-                            cal.schedule(SimTime(t), i as u32);
-                        }
-                        (cal, x)
-                    },
-                    |(cal, x)| {
-                        for _ in 0..1000 {
-                            let (t, e) = cal.pop().expect("pending");
-                            cal.schedule(SimTime(t.0 + next(x)), e);
-                        }
-                    },
-                    BatchSize::SmallInput,
-                )
-            },
+            |b, &n| hold(b, n, Calendar::<u32>::new),
         );
     }
     g.finish();

@@ -10,9 +10,9 @@
 //! so scheduling is a push and taking the first is, amortised, a handful of
 //! moves, at a cost that does not grow with the number pending. A binary
 //! heap sifts down through one level per doubling, with a branch at each
-//! that the processor cannot predict: criterion's `deadlines hold` bench
-//! has the binary heap ahead at 1,024 pending (41 against 25 M/s) and
-//! 5.3 times behind at 65,536 (4.1 against 21.7 M/s). R1 with 10,000 units
+//! that the processor cannot predict: in criterion's `deadlines hold` bench
+//! the binary heap was 1.2–2.4 times ahead at 1,024 pending and 2.4–5.3
+//! times behind at 65,536 (four runs). R1 with 10,000 units
 //! waiting, each with a patience (28,000 deadlines pending), runs 1.11 times
 //! faster with it; Verkhny Lars (6,500 pending) runs as fast as before.
 //!
