@@ -10,11 +10,10 @@
 //! so scheduling is a push and taking the first is, amortised, a handful of
 //! moves, at a cost that does not grow with the number pending. A binary
 //! heap sifts down through one level per doubling, with a branch at each
-//! that the processor cannot predict: in criterion's `deadlines hold` bench
-//! the binary heap was 1.2–2.4 times ahead at 1,024 pending and 2.4–5.3
-//! times behind at 65,536 (four runs). R1 with 10,000 units
-//! waiting, each with a patience (28,000 deadlines pending), runs 1.11 times
-//! faster with it; Verkhny Lars (6,500 pending) runs as fast as before.
+//! that the processor cannot predict: it is ahead while a thousand or so
+//! are pending and several times behind at tens of thousands, as in R1
+//! with 10,000 units waiting, each with a patience (criterion's
+//! `deadlines hold` bench; figures in `docs/performance.md`).
 //!
 //! Keys are unique (each is a fresh stamp), so the order taken is the order of
 //! the keys alone, the same as the calendar's. (Equal keys would all be
