@@ -1,6 +1,7 @@
-//! The engine against queueing theory: Erlang C, Pollaczek–Khinchine, tandem
-//! queues and Little's law. Fixed seeds; named tolerances. Each check would
-//! fail if service, arrivals, queue discipline or the statistics were wrong.
+//! The engine against queueing theory: Erlang C, Erlang A (with patience),
+//! Pollaczek–Khinchine, tandem queues and Little's law. Fixed seeds; named
+//! tolerances. Each check would fail if service, arrivals, giving up, queue
+//! discipline or the statistics were wrong.
 
 mod common;
 
@@ -135,4 +136,46 @@ fn littles_law_in_one_long_run() {
     );
     // And both near Erlang C's Lq = 6.0186 (a looser check: one replication).
     assert!((lq / 6.018_584 - 1.0).abs() < 0.05, "Lq {lq}");
+}
+
+/// Erlang A (M/M/c+M, Palm's model): mean number waiting, from the birth and
+/// death chain with death rate min(n, c)·mu + (n − c)⁺·theta, truncated
+/// where the remaining mass is below 1e-300.
+fn erlang_a_lq(c: u32, lambda: f64, mu: f64, theta: f64) -> f64 {
+    let (mut p, mut total, mut lq) = (1.0f64, 1.0f64, 0.0f64);
+    let mut n = 0u32;
+    while p > 1e-300 || n <= c {
+        n += 1;
+        let death = f64::from(n.min(c)) * mu + f64::from(n.saturating_sub(c)) * theta;
+        p *= lambda / death;
+        total += p;
+        lq += f64::from(n.saturating_sub(c)) * p;
+    }
+    lq / total
+}
+
+#[test]
+fn mmc_with_patience_against_erlang_a() {
+    // Overloaded (lambda = 11 > c·mu = 10): only giving up keeps the queue
+    // finite, so a deadline lost or kept too long moves its mean. With a mean
+    // patience of 200 min about 2,200 deadlines are pending at a time, most
+    // of them of units already served, so the engine drops stale ones often.
+    let (c, lambda, theta) = (10u32, 11.0, 1.0 / 200.0);
+    let text = format!(
+        "name = \"erlang-a\"\nhorizon_min = {}\nwarmup_h = 24\nseed = 21\n\
+         sample_interval_min = 1440\n\
+         [modes.customer]\nkind = \"foot\"\n\
+         patience = {{ dist = \"exponential\", mean_min = {} }}\n\
+         [arrivals.customer]\nrate_per_min = {lambda}\n\
+         [[stages]]\nname = \"s\"\n[[stages.booths]]\nname = \"g\"\nmodes = [\"customer\"]\n\
+         count = {c}\nservice = {{ dist = \"exponential\", mean_min = 1.0 }}\n",
+        6 * 1440,
+        1.0 / theta
+    );
+    let sc = borderq::Scenario::from_toml(&text, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    let outs = run(&sc, REPS);
+    let lq: Vec<f64> = outs.iter().map(|o| o.waiting_mean).collect();
+    let gave_up: u64 = outs.iter().map(|o| o.modes[0].reneged.units).sum();
+    assert!(gave_up > 10_000, "only {gave_up} gave up");
+    assert_covers("M/M/10+M", &lq, erlang_a_lq(c, lambda, 1.0, theta));
 }

@@ -144,6 +144,23 @@ impl<E: Copy> Deadlines<E> {
         Some((SimTime((first >> 64) as u64), event))
     }
 
+    /// Keeps only the deadlines for which `keep` is true: for dropping, in
+    /// one pass, those that can no longer matter (their unit was served).
+    pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        self.len = 0;
+        for (b, bucket) in self.buckets.iter_mut().enumerate() {
+            bucket.retain(|(_, e)| keep(e));
+            self.bucket_min[b] = bucket.iter().map(|&(k, _)| k).min().unwrap_or(u128::MAX);
+            if bucket.is_empty() {
+                self.occupied[b / 64] &= !(1 << (b % 64));
+            }
+            self.len += bucket.len();
+        }
+        self.min = self
+            .lowest_bucket()
+            .map_or(u128::MAX, |b| self.bucket_min[b]);
+    }
+
     /// Files `key` in its bucket.
     #[inline]
     fn put(&mut self, key: u128, event: E) {
@@ -221,6 +238,36 @@ mod tests {
         assert_eq!(d.pop().map(|(_, e)| e), Some('c'));
         assert_eq!(d.pop().map(|(_, e)| e), Some('b'));
         assert!(d.is_empty());
+        assert_eq!(d.next_key(), u128::MAX);
+    }
+
+    #[test]
+    fn retain_keeps_the_order_of_what_is_kept() {
+        let mut rng = SplitMix64::new(11, 0);
+        let mut d = Deadlines::new();
+        let mut kept = Vec::new();
+        for stamp in 0..5_000u64 {
+            let key = (u128::from(rng.random_range(0..1u64 << 40)) << 64) | u128::from(stamp);
+            d.push(key, stamp);
+            if stamp % 3 == 0 {
+                kept.push((key, stamp));
+            }
+        }
+        // Take some first, so the buckets are relative to a later key.
+        let mut taken = Vec::new();
+        for _ in 0..1_000 {
+            taken.push(d.pop().expect("pending").1);
+        }
+        d.retain(|&e| e % 3 == 0);
+        kept.sort();
+        kept.retain(|(_, e)| !taken.contains(e));
+        assert_eq!(d.len(), kept.len());
+        assert_eq!(d.next_key(), kept[0].0);
+        for &(key, e) in &kept {
+            let (at, got) = d.pop().expect("kept");
+            assert_eq!((at.0, got), ((key >> 64) as u64, e));
+        }
+        assert!(d.pop().is_none());
         assert_eq!(d.next_key(), u128::MAX);
     }
 

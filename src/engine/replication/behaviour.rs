@@ -2,7 +2,7 @@
 //! giving up when patience runs out, leaving the vehicle to walk (on patience
 //! or when walking is allowed), abandoned vehicles, and being sent away.
 
-use super::{Event, Replication, State, SALT_BALK, SALT_INVITE, SALT_PATIENCE, SALT_SWITCH};
+use super::{Event, Replication, State, Unit, SALT_BALK, SALT_INVITE, SALT_PATIENCE, SALT_SWITCH};
 use crate::engine::rng::SplitMix64;
 use crate::scenario::{Abandoned, ModeId};
 use crate::time::SimTime;
@@ -58,15 +58,31 @@ impl Replication<'_> {
         if at <= self.horizon {
             let key = self.cal.stamp(at);
             self.deadlines.push(key, (id, u.seq));
+            if self.deadlines.len() >= self.compact_deadlines_at {
+                self.drop_stale_deadlines();
+            }
             self.refresh_side();
         }
+    }
+
+    /// Drops the deadlines of units no longer waiting on their approach
+    /// (served, moved on or gone): they would only be skipped when they came
+    /// up. Runs when the deadlines have doubled since the last time (at
+    /// least [`COMPACT_DEADLINES_MIN`]), so each deadline is checked about
+    /// once, and most never reach the front.
+    #[inline(never)]
+    fn drop_stale_deadlines(&mut self) {
+        let units = &self.units;
+        self.deadlines
+            .retain(|&(id, seq)| patience_pending(&units[id as usize], seq));
+        self.compact_deadlines_at = (2 * self.deadlines.len()).max(COMPACT_DEADLINES_MIN);
     }
 
     /// Patience has run out: a unit still waiting on its approach switches
     /// mode (if it may and chooses to) or turns back.
     pub(super) fn patience_runs_out(&mut self, id: u32, seq: u64) {
         let u = self.units[id as usize];
-        if u.seq != seq || u.state != State::Waiting || u.step != 0 {
+        if !patience_pending(&u, seq) {
             return; // served, moved on, or gone already
         }
         let m = u.mode as usize;
@@ -243,4 +259,15 @@ impl Replication<'_> {
             }
         }
     }
+}
+
+/// Fewest deadlines at which stale ones are dropped.
+pub(super) const COMPACT_DEADLINES_MIN: usize = 1024;
+
+/// Whether a patience deadline set for unit `u` when its sequence was `seq`
+/// still matters: the unit is still waiting on its approach (the first step
+/// of its route). Once false it stays false: a unit's sequence is never
+/// reused, and a unit never returns to its first step.
+fn patience_pending(u: &Unit, seq: u64) -> bool {
+    u.seq == seq && u.state == State::Waiting && u.step == 0
 }

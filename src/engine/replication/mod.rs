@@ -234,6 +234,8 @@ pub struct Replication<'s> {
     cal: Calendar<Event>,
     /// Patience deadlines `(unit, seq)`, keyed like the calendar.
     deadlines: Deadlines<(u32, u64)>,
+    /// How many deadlines make the stale ones worth dropping.
+    compact_deadlines_at: usize,
     units: Vec<Unit>,
     free: Vec<u32>,
     next_seq: u64,
@@ -414,6 +416,7 @@ impl<'s> Replication<'s> {
             warmup: warmup.0,
             cal: Calendar::new(),
             deadlines: Deadlines::new(),
+            compact_deadlines_at: behaviour::COMPACT_DEADLINES_MIN,
             units: Vec::with_capacity(1024),
             free: Vec::new(),
             next_seq: 0,
