@@ -56,11 +56,13 @@ impl Replication<'_> {
             .now
             .plus(patience.sample(&mut SplitMix64::new(u.seed, SALT_PATIENCE), 1.0));
         if at <= self.horizon {
-            let key = self.cal.stamp(at);
-            self.deadlines.push(key, (id, u.seq));
+            // Before the push: a walker's patience starts just before it
+            // joins its queue, so its own deadline must not be judged yet.
             if self.deadlines.len() >= self.compact_deadlines_at {
                 self.drop_stale_deadlines();
             }
+            let key = self.cal.stamp(at);
+            self.deadlines.push(key, (id, u.seq));
             self.refresh_side();
         }
     }
@@ -69,13 +71,15 @@ impl Replication<'_> {
     /// (served, moved on or gone): they would only be skipped when they came
     /// up. Runs when the deadlines have doubled since the last time (at
     /// least [`COMPACT_DEADLINES_MIN`]), so each deadline is checked about
-    /// once, and most never reach the front.
+    /// once, and most never reach the front. It runs before a new deadline
+    /// is pushed, when every unit holding one has joined its queue (a
+    /// walker's patience starts a moment before it joins).
     #[inline(never)]
     fn drop_stale_deadlines(&mut self) {
         let units = &self.units;
         self.deadlines
             .retain(|&(id, seq)| patience_pending(&units[id as usize], seq));
-        self.compact_deadlines_at = (2 * self.deadlines.len()).max(COMPACT_DEADLINES_MIN);
+        self.compact_deadlines_at = (2 * self.deadlines.len()).max(self.compact_deadlines_min);
     }
 
     /// Patience has run out: a unit still waiting on its approach switches
