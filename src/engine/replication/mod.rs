@@ -234,8 +234,9 @@ pub struct Replication<'s> {
     cal: Calendar<Event>,
     /// Patience deadlines `(unit, seq)`, keyed like the calendar.
     deadlines: Deadlines<(u32, u64)>,
-    /// How many deadlines make the stale ones worth dropping, and the
-    /// fewest at which they ever are.
+    /// How many deadlines make the stale ones worth dropping: twice those
+    /// kept by the last pass, and never fewer than `compact_deadlines_min`
+    /// (`COMPACT_DEADLINES_MIN`; a test lowers it to drop often).
     compact_deadlines_at: usize,
     compact_deadlines_min: usize,
     units: Vec<Unit>,
