@@ -51,5 +51,15 @@ pub fn run_replications(
         .num_threads(threads)
         .build()
         .map_err(|source| RunError::Threads { threads, source })?;
-    Ok(pool.install(|| (0..replications).into_par_iter().map(one).collect()))
+    // One replication per job: rayon would otherwise hand each thread a run of
+    // replications to do in turn, so a thread on a slower core could finish
+    // last by several replications while the other waits. Jobs of one keep the
+    // threads' finishing times within one replication of each other.
+    Ok(pool.install(|| {
+        (0..replications)
+            .into_par_iter()
+            .with_max_len(1)
+            .map(one)
+            .collect()
+    }))
 }

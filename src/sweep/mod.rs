@@ -220,7 +220,9 @@ pub fn run_shard(
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
             pool.install(|| {
-                todo.par_iter().for_each_with(tx, |tx, &k| {
+                // One task per job, for the balance `run_replications` explains;
+                // here tasks of different points differ in length too.
+                todo.par_iter().with_max_len(1).for_each_with(tx, |tx, &k| {
                     let (p, r) = plan.task(k);
                     let index = if plan.independent { k as u32 } else { r };
                     let out = run_replication(&scenarios[p], index);
