@@ -2,6 +2,7 @@
 //! user runs (embedded, so the command works from any folder), timed whole,
 //! with the correctness figure beside each speed.
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -66,6 +67,10 @@ pub struct BenchRow {
     pub events_per_s: f64,
     /// Customers per second of wall time.
     pub customers_per_s: f64,
+    /// Each round's mean milliseconds per replication on each worker thread
+    /// that ran any, in the order of the threads' indices: how fast each core
+    /// ran, from the pass's start to the thread's last replication.
+    pub ms_per_replication_rounds: Vec<Vec<f64>>,
     /// Peak resident memory during the workload's first round, MiB (Linux;
     /// `null` elsewhere). Later rounds would start from what the thread
     /// pool's workers left resident, not from the workload's own needs.
@@ -160,8 +165,18 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
 pub fn run(w: &Workload) -> BenchRow {
     let sc = Scenario::from_toml(w.text, &w.overrides).expect("the embedded scenarios are valid");
     reset_peak_rss();
+    // Which thread finished each replication, and when: a few dozen entries.
+    let finished = Mutex::new(Vec::with_capacity(w.replications as usize));
     let started = Instant::now();
-    let outs = run_replications(&sc, w.replications, w.threads, &|_| {}).expect("a thread pool");
+    let outs = run_replications(&sc, w.replications, w.threads, &|_| {
+        let thread = rayon::current_thread_index().unwrap_or(0);
+        let at = started.elapsed().as_secs_f64();
+        finished
+            .lock()
+            .expect("no panic while held")
+            .push((thread, at));
+    })
+    .expect("a thread pool");
     let customers: u64 = outs
         .iter()
         .flat_map(|o| &o.modes)
@@ -217,11 +232,33 @@ pub fn run(w: &Workload) -> BenchRow {
         events,
         wall_s,
         wall_s_rounds: vec![wall_s],
+        ms_per_replication_rounds: vec![ms_per_replication(
+            &finished.into_inner().expect("no panic while held"),
+        )],
         events_per_s: events as f64 / wall_s,
         customers_per_s: customers as f64 / wall_s,
         peak_rss_mib: peak_rss_mib(),
         check,
     }
+}
+
+/// Each thread's mean milliseconds per replication, from `(thread, seconds
+/// since the start)` of each replication finished: the thread's last finish
+/// over its count. Threads that finished none are left out.
+fn ms_per_replication(finished: &[(usize, f64)]) -> Vec<f64> {
+    let threads = finished.iter().map(|&(t, _)| t + 1).max().unwrap_or(0);
+    let mut count = vec![0u32; threads];
+    let mut last = vec![0.0f64; threads];
+    for &(t, at) in finished {
+        count[t] += 1;
+        last[t] = last[t].max(at);
+    }
+    count
+        .iter()
+        .zip(&last)
+        .filter(|(&n, _)| n > 0)
+        .map(|(&n, &at)| at * 1e3 / f64::from(n))
+        .collect()
 }
 
 /// Runs every workload `rounds` times, round after round (all workloads, then
@@ -251,6 +288,10 @@ pub fn run_rounds(workloads: &[Workload], rounds: u32, done: &mut dyn FnMut(u64)
 /// a round that differs is a broken promise of determinism, and stops the bench.
 fn combine(rounds: Vec<BenchRow>) -> BenchRow {
     let wall_s_rounds: Vec<f64> = rounds.iter().map(|r| r.wall_s).collect();
+    let ms_per_replication_rounds = rounds
+        .iter()
+        .flat_map(|r| r.ms_per_replication_rounds.iter().cloned())
+        .collect();
     for r in rounds.iter().skip(1) {
         assert_eq!(
             (r.customers, r.events, &r.check),
@@ -266,8 +307,14 @@ fn combine(rounds: Vec<BenchRow>) -> BenchRow {
         events_per_s: first.events as f64 / wall_s,
         customers_per_s: first.customers as f64 / wall_s,
         wall_s_rounds,
+        ms_per_replication_rounds,
         ..first
     }
+}
+
+/// The mean.
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
 }
 
 /// The median; the mean of the middle two for an even count.
@@ -308,6 +355,16 @@ pub struct Speedup<'a> {
     pub rounds: Vec<f64>,
     /// The median of the rounds' speed-ups.
     pub median: f64,
+    /// Each round's speed-up the threads' own speeds allowed: the sum over
+    /// the threads of the one-thread pass's time per replication over the
+    /// thread's. Threads that all ran as fast as the one thread allow their
+    /// count; a slower core allows less, whatever the split of work.
+    pub allowed_rounds: Vec<f64>,
+    /// The median of `allowed_rounds`.
+    pub allowed_median: f64,
+    /// Each round's milliseconds per replication: the one thread's, and
+    /// each of the several threads'.
+    pub ms_per_replication_rounds: Vec<(f64, Vec<f64>)>,
 }
 
 /// The thread speed-ups the rows show: for each row run on several threads,
@@ -328,11 +385,26 @@ pub fn speedups(rows: &[BenchRow]) -> Vec<Speedup<'_>> {
                 .zip(&many.wall_s_rounds)
                 .map(|(one, many)| one / many)
                 .collect();
+            let allowed_rounds: Vec<f64> = one
+                .ms_per_replication_rounds
+                .iter()
+                .zip(&many.ms_per_replication_rounds)
+                .map(|(one, many)| many.iter().map(|ms| mean(one) / ms).sum())
+                .collect();
+            let ms_per_replication_rounds = one
+                .ms_per_replication_rounds
+                .iter()
+                .zip(&many.ms_per_replication_rounds)
+                .map(|(one, many)| (mean(one), many.clone()))
+                .collect();
             Some(Speedup {
                 workload: many.workload.as_str(),
                 threads: many.threads,
                 median: median(&rounds),
                 rounds,
+                allowed_median: median(&allowed_rounds),
+                allowed_rounds,
+                ms_per_replication_rounds,
             })
         })
         .collect()
@@ -357,6 +429,12 @@ mod tests {
             events: 0,
             wall_s: median(wall_s),
             wall_s_rounds: wall_s.to_vec(),
+            // Each thread as fast as the wall time over the replications,
+            // until a test says otherwise.
+            ms_per_replication_rounds: wall_s
+                .iter()
+                .map(|t| vec![t * 1e3 / f64::from(replications); threads])
+                .collect(),
             events_per_s: 0.0,
             customers_per_s: 0.0,
             peak_rss_mib: None,
@@ -382,6 +460,37 @@ mod tests {
         // The median of the rounds' ratios, not the ratio of the medians
         // (0.28 / 0.15 = 1.867 here).
         assert!((s[0].median - 0.3 / 0.16).abs() < 1e-12);
+    }
+
+    #[test]
+    fn threads_allow_the_sum_of_their_speeds_relative_to_one_thread() {
+        let mut many = row("Lars, all threads", 20, 2, 5000, &[0.1, 0.1]);
+        // Round 1: both threads as fast as the one (10 ms); round 2: one of
+        // them half as fast.
+        many.ms_per_replication_rounds = vec![vec![10.0, 10.0], vec![10.0, 20.0]];
+        let one = row("Lars, 1 thread", 20, 1, 5000, &[0.2, 0.2]);
+        let rows = [one, many];
+        let s = &speedups(&rows)[0];
+        assert_eq!(s.allowed_rounds, [2.0, 1.5]);
+        assert_eq!(s.allowed_median, 1.75);
+        assert_eq!(
+            s.ms_per_replication_rounds,
+            [(10.0, vec![10.0, 10.0]), (10.0, vec![10.0, 20.0])]
+        );
+    }
+
+    #[test]
+    fn each_thread_runs_at_its_last_finish_over_its_count() {
+        // Thread 1 finished three at 8, 16 and 24 ms; thread 0 two at 11 and
+        // 22 ms; thread 2 none.
+        let finished = [(1, 0.008), (0, 0.011), (1, 0.016), (0, 0.022), (1, 0.024)];
+        let ms = ms_per_replication(&finished);
+        assert_eq!(ms.len(), 2);
+        assert!(
+            (ms[0] - 11.0).abs() < 1e-9 && (ms[1] - 8.0).abs() < 1e-9,
+            "{ms:?}"
+        );
+        assert!(ms_per_replication(&[]).is_empty());
     }
 
     #[test]

@@ -308,6 +308,20 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             s.threads,
             each.join(", ")
         );
+        let allowed: Vec<String> = s.allowed_rounds.iter().map(|x| format!("{x:.2}")).collect();
+        println!(
+            "  the threads' own speeds allowed {:.2}× (round by round {}); ms a replication, 1 thread | each thread: {}",
+            s.allowed_median,
+            allowed.join(", "),
+            s.ms_per_replication_rounds
+                .iter()
+                .map(|(one, many)| {
+                    let each: Vec<String> = many.iter().map(|ms| format!("{ms:.1}")).collect();
+                    format!("{one:.1} | {}", each.join(" "))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
     }
     Ok(())
 }

@@ -401,6 +401,22 @@ fn bench_reports_every_round_and_the_median() {
         assert_eq!(rounds.len(), 2, "{r}");
         let mid = (rounds[0] + rounds[1]) / 2.0;
         assert!((r["wall_s"].as_f64().unwrap() - mid).abs() < 1e-12, "{r}");
+        // Each round, each thread that ran a replication: its time per
+        // replication, no longer than the round (its last finish comes
+        // before the report is folded).
+        let per_thread = r["ms_per_replication_rounds"]
+            .as_array()
+            .expect("per round");
+        assert_eq!(per_thread.len(), 2, "{r}");
+        for (threads, wall_s) in per_thread.iter().zip(&rounds) {
+            let threads = threads.as_array().expect("per thread");
+            let max = r["threads"].as_u64().unwrap() as usize;
+            assert!((1..=max).contains(&threads.len()), "{r}");
+            for ms in threads {
+                let ms = ms.as_f64().unwrap();
+                assert!(ms > 0.0 && ms <= wall_s * 1e3, "{r}");
+            }
+        }
     }
     // The one-thread and all-thread Lars rows did the same work, and both
     // pass the calibration's observations.
