@@ -535,33 +535,69 @@ pub fn aggregate(sc: &Scenario, mut outs: Vec<Outcome>) -> Report {
 fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
     let layout = SeriesLayout::new(sc);
     let rows = outs.iter().map(|o| o.series.rows()).min().unwrap_or(0);
-    // `ranged`: with the 5–95% range across replications (the columns drawn
-    // as bands); the others (counts so far) are written as means only.
+    // One replication: its percentiles are its values, as the mean is.
+    let keep_range = outs.len() > 1;
+    // Every band with its column; `ranged`: with the 5–95% range across
+    // replications (the columns drawn as bands); the others (counts so far)
+    // are written as means only.
     let band = |name: String, col: usize, ranged: bool| {
-        // One replication: its percentiles are its values, as the mean is.
-        let keep_range = ranged && outs.len() > 1;
-        let series = |n| Vec::with_capacity(if keep_range { n } else { 0 });
-        let mut b = Band {
+        let series = |n| Vec::with_capacity(if ranged && keep_range { n } else { 0 });
+        let band = Band {
             name,
             mean: Vec::with_capacity(rows),
             ranged,
             p5: series(rows),
             p95: series(rows),
         };
-        let mut values = Vec::with_capacity(outs.len());
-        for r in 0..rows {
+        (band, col)
+    };
+    let mut bands: Vec<(Band, usize)> = Vec::new();
+    for (m, mode) in sc.modes.iter().enumerate() {
+        for c in ModeColumn::ALL {
+            let ranged = matches!(c, ModeColumn::QueueUnits | ModeColumn::QueueKm);
+            bands.push(band(
+                format!("{}_{}", mode.name, c.suffix()),
+                layout.mode(m, c),
+                ranged,
+            ));
+        }
+    }
+    bands.push(band("road_queue_km".to_string(), layout.road_km(), true));
+    for (s, st) in sc.stages.iter().enumerate() {
+        bands.push(band(
+            format!("{}_utilisation", st.name),
+            layout.stage_utilisation(s),
+            true,
+        ));
+    }
+    // Row by row, every band at once: each replication's row is read once,
+    // where a band at a time would stride through every replication's whole
+    // series once per band.
+    let mut row_of = Vec::with_capacity(outs.len());
+    let mut values = Vec::with_capacity(outs.len());
+    for r in 0..rows {
+        row_of.clear();
+        row_of.extend(outs.iter().map(|o| o.series.row(r)));
+        for (b, col) in &mut bands {
             values.clear();
-            values.extend(outs.iter().map(|o| o.series.row(r)[col]));
+            values.extend(row_of.iter().map(|row| row[*col]));
             b.mean
                 .push(values.iter().sum::<f64>() / values.len() as f64);
-            if keep_range {
+            if b.ranged && keep_range {
                 values.sort_by(f64::total_cmp);
                 b.p5.push(nearest_rank(&values, 0.05));
                 b.p95.push(nearest_rank(&values, 0.95));
             }
         }
-        b
-    };
+    }
+    let mut bands = bands.into_iter().map(|(b, _)| b);
+    let modes = sc
+        .modes
+        .iter()
+        .map(|_| std::array::from_fn(|_| bands.next().expect("a band per mode column")))
+        .collect();
+    let road_km = bands.next().expect("the road's band");
+    let utilisation = bands.collect();
     let times: Vec<SimTime> = (0..rows)
         .map(|r| SimTime(sc.sample_interval.0 * r as u64))
         .collect();
@@ -571,34 +607,9 @@ fn aggregate_series(sc: &Scenario, outs: &[Outcome]) -> SeriesReport {
             .iter()
             .map(|&t| sc.calendar.datetime(t).to_string())
             .collect(),
-        modes: sc
-            .modes
-            .iter()
-            .enumerate()
-            .map(|(m, mode)| {
-                ModeColumn::ALL.map(|c| {
-                    let ranged = matches!(c, ModeColumn::QueueUnits | ModeColumn::QueueKm);
-                    band(
-                        format!("{}_{}", mode.name, c.suffix()),
-                        layout.mode(m, c),
-                        ranged,
-                    )
-                })
-            })
-            .collect(),
-        road_km: band("road_queue_km".to_string(), layout.road_km(), true),
-        utilisation: sc
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(s, st)| {
-                band(
-                    format!("{}_utilisation", st.name),
-                    layout.stage_utilisation(s),
-                    true,
-                )
-            })
-            .collect(),
+        modes,
+        road_km,
+        utilisation,
     }
 }
 
