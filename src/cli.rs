@@ -36,13 +36,16 @@ pub enum Command {
     /// Validate a scenario and print its capacity against demand per stage and
     /// period (the fluid approximation), without simulating.
     Check(CheckArgs),
-    /// Time the fixed reference workloads (R1 M/M/10, R2 border at 7 and 700
-    /// days, Verkhny Lars with 20 replications at 1 and all threads): events/s,
-    /// customers/s, peak memory, and the correctness figure beside each; then
-    /// how many times faster all threads ran than one, and how much faster
-    /// the threads' own speeds allowed (on a shared machine one core may run
-    /// slower than the other). Each workload runs in several rounds and
-    /// reports the median.
+    /// Time the fixed reference workloads and bare hand-written loops of the
+    /// same models: speed, peak memory and the correctness figure of each.
+    ///
+    /// The workloads: R1 M/M/10, R2 border at 7 and 700 days, Verkhny Lars
+    /// with 20 replications at 1 and all threads, and bare loops of R1 and R2.
+    /// Each row gives events/s, customers/s, peak memory and the correctness
+    /// figure. Then the engine's time over its bare loop's, how many times
+    /// faster all threads ran than one, and how much faster the threads' own
+    /// speeds allowed (on a shared machine one core may run slower than the
+    /// other). Each workload runs in several rounds and reports the median.
     Bench(BenchArgs),
     /// Run a grid of settings (every combination of the --vary values) with
     /// replications, on all cores or as one shard of a cluster job; write

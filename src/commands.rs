@@ -299,6 +299,15 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     if args.rounds > 1 {
         println!("(wall s: the median of {} rounds)", args.rounds);
     }
+    for b in borderq::bench::bare_ratios(&rows) {
+        let each: Vec<String> = b.rounds.iter().map(|x| format!("{x:.2}")).collect();
+        println!(
+            "{}: {:.2}× its bare loop's time (round by round {})",
+            b.workload,
+            b.median,
+            each.join(", ")
+        );
+    }
     for s in borderq::bench::speedups(&rows) {
         let each: Vec<String> = s.rounds.iter().map(|x| format!("{x:.2}")).collect();
         println!(

@@ -390,7 +390,19 @@ fn bench_reports_every_round_and_the_median() {
     );
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let rows = rows.as_array().expect("one object per workload");
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 8);
+    // Each bare loop names the engine's workload of the same model, and
+    // passes the same check (the models' theory), to within its own noise.
+    let bare: Vec<_> = rows
+        .iter()
+        .filter(|r| !r["bare_loop_of"].is_null())
+        .collect();
+    assert_eq!(bare.len(), 2);
+    for b in bare {
+        let of = b["bare_loop_of"].as_str().unwrap();
+        assert!(rows.iter().any(|r| r["workload"] == of), "{b}");
+        assert!(b["customers"].as_u64().unwrap() > 0, "{b}");
+    }
     for r in rows {
         let rounds: Vec<f64> = r["wall_s_rounds"]
             .as_array()

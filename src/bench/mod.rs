@@ -7,13 +7,15 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+pub mod bare;
+
 use crate::experiment::run_replications;
 use crate::report::aggregate;
 use crate::Scenario;
 
-const MMC: &str = include_str!("../scenarios/mmc.toml");
-const BORDER_R2: &str = include_str!("../scenarios/border-r2.toml");
-const LARS: &str = include_str!("../scenarios/verkhny-lars-2022.toml");
+const MMC: &str = include_str!("../../scenarios/mmc.toml");
+const BORDER_R2: &str = include_str!("../../scenarios/border-r2.toml");
+const LARS: &str = include_str!("../../scenarios/verkhny-lars-2022.toml");
 
 /// Erlang C mean wait of R1 (M/M/10, λ = 9/min, mean service 1 min).
 pub const R1_WQ_MIN: f64 = 0.668_732;
@@ -21,16 +23,37 @@ pub const R1_WQ_MIN: f64 = 0.668_732;
 pub const R2_WQ_MIN: [(&str, f64); 3] =
     [("bicycle", 0.2526), ("pedestrian", 1.1355), ("car", 2.26)];
 
-/// One workload: a scenario, overrides, replications and threads.
+/// One workload: a scenario with its replications and threads, or a bare
+/// loop of a reference model.
 #[derive(Clone, Debug)]
 pub struct Workload {
     /// Name in the table.
     pub name: String,
-    text: &'static str,
-    overrides: Vec<String>,
+    job: Job,
     replications: u32,
     threads: usize,
-    check: Check,
+}
+
+/// What a workload runs.
+#[derive(Clone, Debug)]
+enum Job {
+    /// A scenario with overrides, run by the engine.
+    Scenario {
+        text: &'static str,
+        overrides: Vec<String>,
+        check: Check,
+    },
+    /// A bare loop ([`bare`]), the yardstick of the engine's workload `of`.
+    Bare { model: BareModel, of: String },
+}
+
+/// A reference model as a bare loop.
+#[derive(Clone, Copy, Debug)]
+enum BareModel {
+    /// R1 until this many departures.
+    R1(u64),
+    /// R2 for this many days.
+    R2(f64),
 }
 
 /// The correctness figure shown beside a workload's speed.
@@ -77,32 +100,39 @@ pub struct BenchRow {
     pub peak_rss_mib: Option<f64>,
     /// The correctness figure beside the speed.
     pub check: String,
+    /// For a bare loop, the workload of the engine it is the yardstick of.
+    pub bare_loop_of: Option<String>,
 }
 
 /// The workloads; `quick` scales them down about tenfold.
 pub fn workloads(quick: bool) -> Vec<Workload> {
     let w = |name: &str, text, overrides: &[&str], replications, threads, check| Workload {
         name: name.to_string(),
-        text,
-        overrides: overrides.iter().map(|s| s.to_string()).collect(),
+        job: Job::Scenario {
+            text,
+            overrides: overrides.iter().map(|s| s.to_string()).collect(),
+            check,
+        },
         replications,
         threads,
-        check,
+    };
+    let bare = |name: &str, model, of: &str| Workload {
+        name: name.to_string(),
+        job: Job::Bare {
+            model,
+            of: of.to_string(),
+        },
+        replications: 1,
+        threads: 1,
     };
     let lars_reps = if quick { 4 } else { 20 };
-    let (r1_n, long_days, long_name) = if quick {
-        (
-            "end_after_crossings=100000",
-            "horizon_days=70",
-            "R2 border, 70 days",
-        )
+    let (r1_departures, long_days) = if quick {
+        (100_000u32, 70u32)
     } else {
-        (
-            "end_after_crossings=1000000",
-            "horizon_days=700",
-            "R2 border, 700 days",
-        )
+        (1_000_000, 700)
     };
+    let r1_n = &format!("end_after_crossings={r1_departures}");
+    let long_name = &format!("R2 border, {long_days} days");
     vec![
         w(
             "R1 M/M/10 (1 replication)",
@@ -111,6 +141,11 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
             1,
             1,
             Check::ErlangC,
+        ),
+        bare(
+            "R1, bare loop",
+            BareModel::R1(u64::from(r1_departures)),
+            "R1 M/M/10 (1 replication)",
         ),
         // R1 with 10,000 already waiting, every unit with a patience: the
         // deadlines must not slow the calendar (compare events/s with R1).
@@ -137,10 +172,15 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
         w(
             long_name,
             BORDER_R2,
-            &[long_days],
+            &[&format!("horizon_days={long_days}")],
             1,
             1,
             Check::R2References,
+        ),
+        bare(
+            &format!("R2, {long_days} days, bare loop"),
+            BareModel::R2(f64::from(long_days)),
+            long_name,
         ),
         w(
             &format!("Verkhny Lars, {lars_reps} replications, 1 thread"),
@@ -163,7 +203,72 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
 
 /// Runs one workload.
 pub fn run(w: &Workload) -> BenchRow {
-    let sc = Scenario::from_toml(w.text, &w.overrides).expect("the embedded scenarios are valid");
+    match &w.job {
+        Job::Scenario {
+            text,
+            overrides,
+            check,
+        } => run_scenario(w, text, overrides, *check),
+        Job::Bare { model, of } => run_bare(w, *model, of),
+    }
+}
+
+/// The check of R1: the mean wait against Erlang C.
+fn erlang_c_check(wq: f64) -> String {
+    format!(
+        "Wq {wq:.4} min vs Erlang C {R1_WQ_MIN} ({:+.1}%)",
+        (wq / R1_WQ_MIN - 1.0) * 100.0
+    )
+}
+
+/// The check of R2: each mode's mean wait against its reference.
+fn r2_check(wq: impl Fn(&str) -> Option<f64>) -> String {
+    R2_WQ_MIN
+        .iter()
+        .map(|(mode, r)| format!("{mode} {:.3}/{r}", wq(mode).unwrap_or(f64::NAN)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs a bare loop, timed whole.
+fn run_bare(w: &Workload, model: BareModel, of: &str) -> BenchRow {
+    reset_peak_rss();
+    let started = Instant::now();
+    let (customers, events, check) = match model {
+        BareModel::R1(n) => {
+            let r = bare::r1(n);
+            (r.arrived, r.events, erlang_c_check(r.wq_min))
+        }
+        BareModel::R2(days) => {
+            let r = bare::r2(days);
+            let wq = |mode: &str| {
+                let c = r.classes.iter().find(|c| c.name == mode)?;
+                Some(c.mean_wait_min)
+            };
+            (r.arrived, r.events, r2_check(wq))
+        }
+    };
+    let wall_s = started.elapsed().as_secs_f64();
+    BenchRow {
+        workload: w.name.clone(),
+        replications: 1,
+        threads: 1,
+        customers,
+        events,
+        wall_s,
+        wall_s_rounds: vec![wall_s],
+        ms_per_replication_rounds: vec![vec![wall_s * 1e3]],
+        events_per_s: events as f64 / wall_s,
+        customers_per_s: customers as f64 / wall_s,
+        peak_rss_mib: peak_rss_mib(),
+        check,
+        bare_loop_of: Some(of.to_string()),
+    }
+}
+
+/// Runs a scenario's replications and folds them into the report, timed together.
+fn run_scenario(w: &Workload, text: &str, overrides: &[String], check: Check) -> BenchRow {
+    let sc = Scenario::from_toml(text, overrides).expect("the embedded scenarios are valid");
     reset_peak_rss();
     // Which thread finished each replication, and when: a few dozen entries.
     let finished = Mutex::new(Vec::with_capacity(w.replications as usize));
@@ -184,7 +289,7 @@ pub fn run(w: &Workload) -> BenchRow {
         .sum();
     let events: u64 = outs.iter().map(|o| o.events).sum();
     // Read before the replications go into the report.
-    let patience = matches!(w.check, Check::Patience).then(|| {
+    let patience = matches!(check, Check::Patience).then(|| {
         let m = &outs[0].modes[0];
         format!(
             "{} gave up ({:.1}% of arrived and waiting at the start); peak {} waiting",
@@ -195,23 +300,10 @@ pub fn run(w: &Workload) -> BenchRow {
     });
     let report = aggregate(&sc, outs);
     let wall_s = started.elapsed().as_secs_f64();
-    let check = match w.check {
+    let check = match check {
         Check::Patience => patience.expect("read for this check"),
-        Check::ErlangC => {
-            let wq = report.modes.0[0].1.wait_min.mean;
-            format!(
-                "Wq {wq:.4} min vs Erlang C {R1_WQ_MIN} ({:+.1}%)",
-                (wq / R1_WQ_MIN - 1.0) * 100.0
-            )
-        }
-        Check::R2References => R2_WQ_MIN
-            .iter()
-            .map(|(mode, r)| {
-                let wq = report.modes.get(mode).map_or(f64::NAN, |m| m.wait_min.mean);
-                format!("{mode} {wq:.3}/{r}")
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        Check::ErlangC => erlang_c_check(report.modes.0[0].1.wait_min.mean),
+        Check::R2References => r2_check(|mode| report.modes.get(mode).map(|m| m.wait_min.mean)),
         Check::Observations => {
             let within = report.observations.iter().filter(|o| o.within).count();
             format!(
@@ -239,6 +331,7 @@ pub fn run(w: &Workload) -> BenchRow {
         customers_per_s: customers as f64 / wall_s,
         peak_rss_mib: peak_rss_mib(),
         check,
+        bare_loop_of: None,
     }
 }
 
@@ -410,6 +503,40 @@ pub fn speedups(rows: &[BenchRow]) -> Vec<Speedup<'_>> {
         .collect()
 }
 
+/// The engine's time against its bare loop's, for one reference model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BareRatio<'a> {
+    /// The engine's workload.
+    pub workload: &'a str,
+    /// Each round's engine time over the bare loop's time, both run within
+    /// seconds of each other.
+    pub rounds: Vec<f64>,
+    /// The median of the rounds' ratios.
+    pub median: f64,
+}
+
+/// For each bare loop among the rows, how many times its time the engine's
+/// workload of the same model took, round by round.
+pub fn bare_ratios(rows: &[BenchRow]) -> Vec<BareRatio<'_>> {
+    rows.iter()
+        .filter_map(|bare| {
+            let of = bare.bare_loop_of.as_deref()?;
+            let engine = rows.iter().find(|r| r.workload == of)?;
+            let rounds: Vec<f64> = engine
+                .wall_s_rounds
+                .iter()
+                .zip(&bare.wall_s_rounds)
+                .map(|(engine, bare)| engine / bare)
+                .collect();
+            Some(BareRatio {
+                workload: engine.workload.as_str(),
+                median: median(&rounds),
+                rounds,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,6 +566,7 @@ mod tests {
             customers_per_s: 0.0,
             peak_rss_mib: None,
             check: String::new(),
+            bare_loop_of: None,
         }
     }
 
@@ -491,6 +619,25 @@ mod tests {
             "{ms:?}"
         );
         assert!(ms_per_replication(&[]).is_empty());
+    }
+
+    #[test]
+    fn bare_loops_pair_with_the_engine_round_by_round() {
+        let mut bare = row("R1, bare loop", 1, 1, 1000, &[0.08, 0.10, 0.07]);
+        bare.bare_loop_of = Some("R1".into());
+        let rows = [
+            row("R1", 1, 1, 1000, &[0.10, 0.11, 0.14]),
+            bare,
+            row("R2", 1, 1, 500, &[0.5, 0.5, 0.5]),
+        ];
+        let r = bare_ratios(&rows);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].workload, "R1");
+        let expected = [0.10 / 0.08, 0.11 / 0.10, 0.14 / 0.07];
+        for (got, want) in r[0].rounds.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        assert!((r[0].median - 0.10 / 0.08).abs() < 1e-12);
     }
 
     #[test]
