@@ -292,7 +292,7 @@ mod tests {
         assert_eq!(r1.departed, 200_000);
         assert!(r1.arrived >= r1.departed && r1.events > 2 * r1.departed - 10);
         assert!(
-            (r1.wq_min / super::super::R1_WQ_MIN - 1.0).abs() < 0.05,
+            (r1.wq_min / crate::bench::R1_WQ_MIN - 1.0).abs() < 0.05,
             "{r1:?}"
         );
         assert!((r1.utilisation - 0.9).abs() < 0.01, "{r1:?}");

@@ -1,6 +1,7 @@
 //! The fixed reference workloads of `borderq bench`: the same scenario files a
 //! user runs (embedded, so the command works from any folder), timed whole,
-//! with the correctness figure beside each speed.
+//! with the correctness figure beside each speed; and the bare loops of R1
+//! and R2 ([`bare`]) in the same rounds, the yardstick of the engine's time.
 
 use std::sync::Mutex;
 use std::time::Instant;
