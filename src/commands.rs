@@ -299,37 +299,37 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     if args.rounds > 1 {
         println!("(wall s: the median of {} rounds)", args.rounds);
     }
+    // Numbers to `digits` decimals, joined by `sep`.
+    let list = |xs: &[f64], digits: usize, sep: &str| {
+        let each: Vec<String> = xs.iter().map(|x| format!("{x:.digits$}")).collect();
+        each.join(sep)
+    };
     for b in borderq::bench::bare_ratios(&rows) {
-        let each: Vec<String> = b.rounds.iter().map(|x| format!("{x:.2}")).collect();
         println!(
             "{}: {:.2}× its bare loop's time (round by round {})",
             b.workload,
             b.median,
-            each.join(", ")
+            list(&b.rounds, 2, ", ")
         );
     }
     for s in borderq::bench::speedups(&rows) {
-        let each: Vec<String> = s.rounds.iter().map(|x| format!("{x:.2}")).collect();
         println!(
             "{}: {:.2}× as fast as on 1 thread ({} threads; round by round {})",
             s.workload,
             s.median,
             s.threads,
-            each.join(", ")
+            list(&s.rounds, 2, ", ")
         );
-        let allowed: Vec<String> = s.allowed_rounds.iter().map(|x| format!("{x:.2}")).collect();
+        let ms: Vec<String> = s
+            .ms_per_replication_rounds
+            .iter()
+            .map(|(one, many)| format!("{one:.1} | {}", list(many, 1, " ")))
+            .collect();
         println!(
             "  the threads' own speeds allowed {:.2}× (round by round {}); ms a replication, 1 thread | each thread: {}",
             s.allowed_median,
-            allowed.join(", "),
-            s.ms_per_replication_rounds
-                .iter()
-                .map(|(one, many)| {
-                    let each: Vec<String> = many.iter().map(|ms| format!("{ms:.1}")).collect();
-                    format!("{one:.1} | {}", each.join(" "))
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
+            list(&s.allowed_rounds, 2, ", "),
+            ms.join("; ")
         );
     }
     Ok(())

@@ -473,12 +473,7 @@ pub fn speedups(rows: &[BenchRow]) -> Vec<Speedup<'_>> {
                     && r.replications == many.replications
                     && r.customers == many.customers
             })?;
-            let rounds: Vec<f64> = one
-                .wall_s_rounds
-                .iter()
-                .zip(&many.wall_s_rounds)
-                .map(|(one, many)| one / many)
-                .collect();
+            let rounds = round_ratios(one, many);
             let allowed_rounds: Vec<f64> = one
                 .ms_per_replication_rounds
                 .iter()
@@ -504,6 +499,16 @@ pub fn speedups(rows: &[BenchRow]) -> Vec<Speedup<'_>> {
         .collect()
 }
 
+/// Each round's time of `a` over that of `b`, the two run within seconds of
+/// each other.
+fn round_ratios(a: &BenchRow, b: &BenchRow) -> Vec<f64> {
+    a.wall_s_rounds
+        .iter()
+        .zip(&b.wall_s_rounds)
+        .map(|(a, b)| a / b)
+        .collect()
+}
+
 /// The engine's time against its bare loop's, for one reference model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BareRatio<'a> {
@@ -523,12 +528,7 @@ pub fn bare_ratios(rows: &[BenchRow]) -> Vec<BareRatio<'_>> {
         .filter_map(|bare| {
             let of = bare.bare_loop_of.as_deref()?;
             let engine = rows.iter().find(|r| r.workload == of)?;
-            let rounds: Vec<f64> = engine
-                .wall_s_rounds
-                .iter()
-                .zip(&bare.wall_s_rounds)
-                .map(|(engine, bare)| engine / bare)
-                .collect();
+            let rounds = round_ratios(engine, bare);
             Some(BareRatio {
                 workload: engine.workload.as_str(),
                 median: median(&rounds),
@@ -571,6 +571,14 @@ mod tests {
         }
     }
 
+    /// `got` and `want` are equal to rounding.
+    fn assert_close(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-9, "{got:?} vs {want:?}");
+        }
+    }
+
     #[test]
     fn speedups_pair_the_same_work_on_one_thread_round_by_round() {
         let rows = [
@@ -582,10 +590,7 @@ mod tests {
         let s = speedups(&rows);
         assert_eq!(s.len(), 1);
         assert_eq!((s[0].workload, s[0].threads), ("Lars, all threads", 2));
-        let expected = [0.3 / 0.16, 0.2 / 0.10, 0.28 / 0.15];
-        for (got, want) in s[0].rounds.iter().zip(expected) {
-            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
-        }
+        assert_close(&s[0].rounds, &[0.3 / 0.16, 0.2 / 0.10, 0.28 / 0.15]);
         // The median of the rounds' ratios, not the ratio of the medians
         // (0.28 / 0.15 = 1.867 here).
         assert!((s[0].median - 0.3 / 0.16).abs() < 1e-12);
@@ -613,12 +618,7 @@ mod tests {
         // Thread 1 finished three at 8, 16 and 24 ms; thread 0 two at 11 and
         // 22 ms; thread 2 none.
         let finished = [(1, 0.008), (0, 0.011), (1, 0.016), (0, 0.022), (1, 0.024)];
-        let ms = ms_per_replication(&finished);
-        assert_eq!(ms.len(), 2);
-        assert!(
-            (ms[0] - 11.0).abs() < 1e-9 && (ms[1] - 8.0).abs() < 1e-9,
-            "{ms:?}"
-        );
+        assert_close(&ms_per_replication(&finished), &[11.0, 8.0]);
         assert!(ms_per_replication(&[]).is_empty());
     }
 
@@ -634,10 +634,7 @@ mod tests {
         let r = bare_ratios(&rows);
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].workload, "R1");
-        let expected = [0.10 / 0.08, 0.11 / 0.10, 0.14 / 0.07];
-        for (got, want) in r[0].rounds.iter().zip(expected) {
-            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
-        }
+        assert_close(&r[0].rounds, &[0.10 / 0.08, 0.11 / 0.10, 0.14 / 0.07]);
         assert!((r[0].median - 0.10 / 0.08).abs() < 1e-12);
     }
 
