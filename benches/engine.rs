@@ -1,9 +1,11 @@
 //! Criterion benches: the event calendar, the patience deadlines (against
 //! the calendar's binary heap holding them), one replication of R1, R2 and
-//! Verkhny Lars, and replication scaling from 1 to 2 threads.
+//! Verkhny Lars beside the bare loops of R1 and R2, and replication scaling
+//! from 1 to 2 threads.
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 
+use borderq::bench::bare;
 use borderq::engine::{run_replication, Calendar, Deadlines};
 use borderq::experiment::run_replications;
 use borderq::time::SimTime;
@@ -126,9 +128,13 @@ fn replications(c: &mut Criterion) {
     g.bench_function("R1 M/M/10, 100k customers", |b| {
         b.iter(|| run_replication(&r1, 0))
     });
+    g.bench_function("R1 bare loop, 100k customers", |b| {
+        b.iter(|| bare::r1(100_000))
+    });
     let r2 = load("scenarios/border-r2.toml", &["horizon_days=7"]);
     g.throughput(Throughput::Elements(38_000));
     g.bench_function("R2 border, 7 days", |b| b.iter(|| run_replication(&r2, 0)));
+    g.bench_function("R2 bare loop, 7 days", |b| b.iter(|| bare::r2(7.0)));
     let lars = load("scenarios/verkhny-lars-2022.toml", &[]);
     g.throughput(Throughput::Elements(27_800));
     g.bench_function("Verkhny Lars 2022", |b| {
