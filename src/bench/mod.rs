@@ -179,7 +179,7 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
             Check::R2References,
         ),
         bare(
-            &format!("R2, {long_days} days, bare loop"),
+            &format!("R2, {long_days} days, bare loop (keeps every wait)"),
             BareModel::R2(f64::from(long_days)),
             long_name,
         ),
