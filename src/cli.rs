@@ -156,7 +156,9 @@ pub struct BenchArgs {
     #[arg(long)]
     pub quick: bool,
 
-    /// Print JSON (one object per workload) instead of a table, for tracking over time.
+    /// Print JSON (one object per workload) instead of a table, for tracking
+    /// over time; a row carries its ratios too (over_bare_loop_rounds,
+    /// speedup_rounds, allowed_speedup_rounds).
     #[arg(long)]
     pub json: bool,
 

@@ -398,10 +398,32 @@ fn bench_reports_every_round_and_the_median() {
         .filter(|r| !r["bare_loop_of"].is_null())
         .collect();
     assert_eq!(bare.len(), 2);
+    let times = |r: &serde_json::Value| -> Vec<f64> {
+        let rounds = r["wall_s_rounds"].as_array().expect("the rounds' times");
+        rounds.iter().map(|t| t.as_f64().unwrap()).collect()
+    };
+    let ratios = |r: &serde_json::Value, key: &str| -> Vec<f64> {
+        let rounds = r[key].as_array().unwrap_or_else(|| panic!("{key} in {r}"));
+        rounds.iter().map(|t| t.as_f64().unwrap()).collect()
+    };
     for b in bare {
         let of = b["bare_loop_of"].as_str().unwrap();
-        assert!(rows.iter().any(|r| r["workload"] == of), "{b}");
+        let engine = rows
+            .iter()
+            .find(|r| r["workload"] == of)
+            .expect("the engine's row");
         assert!(b["customers"].as_u64().unwrap() > 0, "{b}");
+        // The engine's row carries its time over the bare loop's, round by round.
+        let expected: Vec<f64> = times(engine)
+            .iter()
+            .zip(times(b))
+            .map(|(e, b)| e / b)
+            .collect();
+        assert_eq!(
+            ratios(engine, "over_bare_loop_rounds"),
+            expected,
+            "{engine}"
+        );
     }
     for r in rows {
         let rounds: Vec<f64> = r["wall_s_rounds"]
@@ -438,6 +460,17 @@ fn bench_reports_every_round_and_the_median() {
         .collect();
     assert_eq!(lars.len(), 2);
     assert_eq!(lars[0]["customers"], lars[1]["customers"]);
+    // The all-threads row carries its speed-up over the one-thread row,
+    // round by round, and the speed-up its threads' speeds allowed (whose
+    // arithmetic the unit tests check).
+    let expected: Vec<f64> = times(lars[0])
+        .iter()
+        .zip(times(lars[1]))
+        .map(|(one, all)| one / all)
+        .collect();
+    assert_eq!(ratios(lars[1], "speedup_rounds"), expected, "{}", lars[1]);
+    assert_eq!(ratios(lars[1], "allowed_speedup_rounds").len(), 2);
+    assert!(lars[0]["speedup_rounds"].is_null());
     for r in lars {
         assert_eq!(r["check"], "7/7 observations within tolerance");
     }

@@ -103,6 +103,24 @@ pub struct BenchRow {
     pub check: String,
     /// For a bare loop, the workload of the engine it is the yardstick of.
     pub bare_loop_of: Option<String>,
+    /// Its ratios to other rows, each round.
+    #[serde(flatten)]
+    pub ratios: Ratios,
+}
+
+/// A row's ratios to other rows, each round, written into the row for
+/// `--json` (the table prints them below itself).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Ratios {
+    /// For a workload of the engine with a bare loop: its time over the bare
+    /// loop's (see [`bare_ratios`]).
+    pub over_bare_loop_rounds: Option<Vec<f64>>,
+    /// For a workload on several threads: how many times faster than the
+    /// same work on one thread (see [`speedups`]).
+    pub speedup_rounds: Option<Vec<f64>>,
+    /// For a workload on several threads: the speed-up the threads' own
+    /// speeds allowed.
+    pub allowed_speedup_rounds: Option<Vec<f64>>,
 }
 
 /// The workloads; `quick` scales them down about tenfold.
@@ -264,6 +282,7 @@ fn run_bare(w: &Workload, model: BareModel, of: &str) -> BenchRow {
         peak_rss_mib: peak_rss_mib(),
         check,
         bare_loop_of: Some(of.to_string()),
+        ratios: Ratios::default(),
     }
 }
 
@@ -333,6 +352,7 @@ fn run_scenario(w: &Workload, text: &str, overrides: &[String], check: Check) ->
         peak_rss_mib: peak_rss_mib(),
         check,
         bare_loop_of: None,
+        ratios: Ratios::default(),
     }
 }
 
@@ -373,7 +393,30 @@ pub fn run_rounds(workloads: &[Workload], rounds: u32, done: &mut dyn FnMut(u64)
             done(finished);
         }
     }
-    runs.into_iter().map(combine).collect()
+    with_ratios(runs.into_iter().map(combine).collect())
+}
+
+/// The rows with the ratios between them written into them, for `--json`:
+/// the engine's time over its bare loop's, and the thread speed-ups.
+fn with_ratios(mut rows: Vec<BenchRow>) -> Vec<BenchRow> {
+    let over_bare: Vec<(String, Vec<f64>)> = bare_ratios(&rows)
+        .into_iter()
+        .map(|b| (b.workload.to_string(), b.rounds))
+        .collect();
+    let speedups: Vec<(String, Vec<f64>, Vec<f64>)> = speedups(&rows)
+        .into_iter()
+        .map(|s| (s.workload.to_string(), s.rounds, s.allowed_rounds))
+        .collect();
+    for row in &mut rows {
+        if let Some((_, rounds)) = over_bare.iter().find(|(w, _)| *w == row.workload) {
+            row.ratios.over_bare_loop_rounds = Some(rounds.clone());
+        }
+        if let Some((_, rounds, allowed)) = speedups.iter().find(|(w, ..)| *w == row.workload) {
+            row.ratios.speedup_rounds = Some(rounds.clone());
+            row.ratios.allowed_speedup_rounds = Some(allowed.clone());
+        }
+    }
+    rows
 }
 
 /// One row from the rounds of a workload: the median wall time and the rates
@@ -568,6 +611,7 @@ mod tests {
             peak_rss_mib: None,
             check: String::new(),
             bare_loop_of: None,
+            ratios: Ratios::default(),
         }
     }
 
