@@ -212,6 +212,20 @@ fn est(e: &Estimate, d: usize) -> String {
     }
 }
 
+/// A length given in km: in metres below one km (a footpath's queue of 54
+/// people is "38 ±5 m", not "0.04 ±0 km").
+fn length(km: &Estimate) -> String {
+    if km.mean.abs() < 1.0 {
+        let m = Estimate {
+            mean: km.mean * 1000.0,
+            ci95: [km.ci95[0] * 1000.0, km.ci95[1] * 1000.0],
+        };
+        format!("{} m", est(&m, 0))
+    } else {
+        format!("{} km", est(km, 2))
+    }
+}
+
 fn dur(w: &DurationSummary) -> String {
     if w.count == 0 {
         return "nobody served".to_string();
@@ -278,9 +292,9 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
         writeln!(out, "  sojourn   {}", dur(&m.sojourn_min)).unwrap();
         writeln!(
             out,
-            "  queue     peak {} units = {} km (the mean queue longest around {}), mean {} units",
+            "  queue     peak {} units = {} (the mean queue longest around {}), mean {} units",
             est(&m.queue_peak_units, 0),
-            est(&m.queue_peak_km, 2),
+            length(&m.queue_peak_km),
             longest(&report.series.modes[i][0]),
             est(&m.queue_mean_units, 1)
         )
@@ -320,10 +334,10 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
     }
     writeln!(
         out,
-        "\nroad      peak {} km (the mean longest around {}), mean {} km",
-        est(&report.road.queue_peak_km, 2),
+        "\nroad      peak {} (the mean longest around {}), mean {}",
+        length(&report.road.queue_peak_km),
         longest(&report.series.road_km),
-        est(&report.road.queue_mean_km, 2)
+        length(&report.road.queue_mean_km)
     )
     .unwrap();
     writeln!(out, "\nbooth utilisation").unwrap();
@@ -383,6 +397,18 @@ mod tests {
         assert_eq!(num(f64::NAN, 2), "");
         assert_eq!(num(1234.5678, 2), "1234.57");
         assert_eq!(field("a,b"), "\"a,b\"");
+    }
+
+    #[test]
+    fn lengths_under_a_km_are_in_metres() {
+        let e = |mean, low, high| Estimate {
+            mean,
+            ci95: [low, high],
+        };
+        assert_eq!(length(&e(0.0378, 0.0329, 0.0427)), "38 ±5 m");
+        assert_eq!(length(&e(0.999, 0.999, 0.999)), "999 m");
+        assert_eq!(length(&e(16.62, 16.35, 16.89)), "16.62 ±0.27 km");
+        assert_eq!(length(&e(1.0, 0.9, 1.1)), "1 ±0.1 km");
     }
 
     #[test]
