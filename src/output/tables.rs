@@ -198,18 +198,18 @@ pub fn observations_csv(report: &Report) -> String {
     out
 }
 
+/// A mean and its 95% half-width at `d` decimals, or up to two more where
+/// the half-width would round to nothing ("0.13 ±0.02", not "0.1 ±0").
 fn est(e: &Estimate, d: usize) -> String {
     if e.mean.is_nan() {
-        "n/a".to_string()
-    } else if e.ci95[0] == e.ci95[1] {
-        num(e.mean, d)
-    } else {
-        format!(
-            "{} ±{}",
-            num(e.mean, d),
-            num((e.ci95[1] - e.ci95[0]) / 2.0, d)
-        )
+        return "n/a".to_string();
     }
+    let half = (e.ci95[1] - e.ci95[0]) / 2.0;
+    if half == 0.0 {
+        return num(e.mean, d);
+    }
+    let d = (d..=d + 2).find(|&d| num(half, d) != "0").unwrap_or(d + 2);
+    format!("{} ±{}", num(e.mean, d), num(half, d))
 }
 
 /// A length given in km: in metres below one km (a footpath's queue of 54
@@ -409,6 +409,21 @@ mod tests {
         assert_eq!(length(&e(0.999, 0.999, 0.999)), "999 m");
         assert_eq!(length(&e(16.62, 16.35, 16.89)), "16.62 ±0.27 km");
         assert_eq!(length(&e(1.0, 0.9, 1.1)), "1 ±0.1 km");
+    }
+
+    #[test]
+    fn a_half_width_gets_the_decimals_it_needs() {
+        let e = |mean, low, high| Estimate {
+            mean,
+            ci95: [low, high],
+        };
+        assert_eq!(est(&e(0.134, 0.114, 0.154), 1), "0.13 ±0.02");
+        assert_eq!(est(&e(2.94, 2.5, 3.38), 0), "2.9 ±0.4");
+        assert_eq!(est(&e(4320.2, 4262.0, 4378.4), 0), "4320 ±58");
+        // At most two decimals more; a single replication has no interval.
+        assert_eq!(est(&e(5.0, 4.9999, 5.0001), 0), "5 ±0");
+        assert_eq!(est(&e(5.0, 5.0, 5.0), 0), "5");
+        assert_eq!(est(&e(f64::NAN, 0.0, 0.0), 0), "n/a");
     }
 
     #[test]
