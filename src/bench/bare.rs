@@ -32,78 +32,7 @@ pub struct R1 {
     pub utilisation: f64,
 }
 
-/// R1: M/M/10 at ρ = 0.9 (λ = 9/min, mean service 1 min) until `n`
-/// departures. The heap is used directly here (the leanest form measured).
-#[inline(never)]
-pub fn r1(n: u64) -> R1 {
-    const ARRIVAL: u8 = 0;
-    const SERVICE_END: u8 = 1;
-    let mut rng = SmallRng::seed_from_u64(20240601);
-    let arrivals: Exp<f64> = Exp::new(9.0).expect("a rate");
-    let service: Exp<f64> = Exp::new(1.0).expect("a rate");
-    let servers = 10u32;
-    let mut heap = BinaryHeap::new();
-    let mut seq = 0u64;
-    heap.push(Reverse((arrivals.sample(&mut rng).to_bits(), seq, ARRIVAL)));
-    let mut queue: VecDeque<f64> = VecDeque::new();
-    let mut busy = 0u32;
-    let (mut arrived, mut departed, mut events) = (0u64, 0u64, 0u64);
-    let (mut waited, mut queue_area, mut busy_area, mut last) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    while let Some(Reverse((at, _, what))) = heap.pop() {
-        events += 1;
-        let t = f64::from_bits(at);
-        queue_area += queue.len() as f64 * (t - last);
-        busy_area += f64::from(busy) * (t - last);
-        last = t;
-        if what == ARRIVAL {
-            arrived += 1;
-            seq += 1;
-            heap.push(Reverse((
-                (t + arrivals.sample(&mut rng)).to_bits(),
-                seq,
-                ARRIVAL,
-            )));
-            if busy < servers {
-                busy += 1;
-                seq += 1;
-                heap.push(Reverse((
-                    (t + service.sample(&mut rng)).to_bits(),
-                    seq,
-                    SERVICE_END,
-                )));
-            } else {
-                queue.push_back(t);
-            }
-        } else {
-            departed += 1;
-            if departed == n {
-                break;
-            }
-            match queue.pop_front() {
-                Some(joined) => {
-                    waited += t - joined;
-                    seq += 1;
-                    heap.push(Reverse((
-                        (t + service.sample(&mut rng)).to_bits(),
-                        seq,
-                        SERVICE_END,
-                    )));
-                }
-                None => busy -= 1,
-            }
-        }
-    }
-    R1 {
-        arrived,
-        departed,
-        events,
-        wq_min: waited / departed as f64,
-        lq: queue_area / last,
-        utilisation: busy_area / last / f64::from(servers),
-    }
-}
-
-/// R2's event list: a binary heap in (time, insertion) order, the time as
+/// The loops' event list: a binary heap in (time, insertion) order, the time as
 /// the bits of a non-negative `f64` (which order as the value).
 struct Events<W: Ord> {
     heap: BinaryHeap<Reverse<(u64, u64, W)>>,
@@ -127,6 +56,60 @@ impl<W: Ord> Events<W> {
         self.heap
             .pop()
             .map(|Reverse((at, _, what))| (f64::from_bits(at), what))
+    }
+}
+
+/// R1: M/M/10 at ρ = 0.9 (λ = 9/min, mean service 1 min) until `n`
+/// departures.
+#[inline(never)]
+pub fn r1(n: u64) -> R1 {
+    const ARRIVAL: u8 = 0;
+    const SERVICE_END: u8 = 1;
+    let mut rng = SmallRng::seed_from_u64(20240601);
+    let arrivals: Exp<f64> = Exp::new(9.0).expect("a rate");
+    let service: Exp<f64> = Exp::new(1.0).expect("a rate");
+    let servers = 10u32;
+    let mut heap = Events::new();
+    heap.push(arrivals.sample(&mut rng), ARRIVAL);
+    let mut queue: VecDeque<f64> = VecDeque::new();
+    let mut busy = 0u32;
+    let (mut arrived, mut departed, mut events) = (0u64, 0u64, 0u64);
+    let (mut waited, mut queue_area, mut busy_area, mut last) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    while let Some((t, what)) = heap.pop() {
+        events += 1;
+        queue_area += queue.len() as f64 * (t - last);
+        busy_area += f64::from(busy) * (t - last);
+        last = t;
+        if what == ARRIVAL {
+            arrived += 1;
+            heap.push(t + arrivals.sample(&mut rng), ARRIVAL);
+            if busy < servers {
+                busy += 1;
+                heap.push(t + service.sample(&mut rng), SERVICE_END);
+            } else {
+                queue.push_back(t);
+            }
+        } else {
+            departed += 1;
+            if departed == n {
+                break;
+            }
+            match queue.pop_front() {
+                Some(joined) => {
+                    waited += t - joined;
+                    heap.push(t + service.sample(&mut rng), SERVICE_END);
+                }
+                None => busy -= 1,
+            }
+        }
+    }
+    R1 {
+        arrived,
+        departed,
+        events,
+        wq_min: waited / departed as f64,
+        lq: queue_area / last,
+        utilisation: busy_area / last / f64::from(servers),
     }
 }
 
