@@ -77,7 +77,7 @@ pub struct BenchRow {
     pub workload: String,
     /// Replications run.
     pub replications: u32,
-    /// Worker threads (0 = all cores).
+    /// Worker threads it ran on (all cores resolved to their number).
     pub threads: usize,
     /// Units that arrived, all replications.
     pub customers: u64,
@@ -517,17 +517,15 @@ pub fn speedups(rows: &[BenchRow]) -> Vec<Speedup<'_>> {
                     && r.customers == many.customers
             })?;
             let rounds = round_ratios(one, many);
-            let allowed_rounds: Vec<f64> = one
-                .ms_per_replication_rounds
-                .iter()
-                .zip(&many.ms_per_replication_rounds)
-                .map(|(one, many)| many.iter().map(|ms| mean(one) / ms).sum())
-                .collect();
-            let ms_per_replication_rounds = one
+            let ms_per_replication_rounds: Vec<(f64, Vec<f64>)> = one
                 .ms_per_replication_rounds
                 .iter()
                 .zip(&many.ms_per_replication_rounds)
                 .map(|(one, many)| (mean(one), many.clone()))
+                .collect();
+            let allowed_rounds: Vec<f64> = ms_per_replication_rounds
+                .iter()
+                .map(|(one, many)| many.iter().map(|ms| one / ms).sum())
                 .collect();
             Some(Speedup {
                 workload: many.workload.as_str(),
