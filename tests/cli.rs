@@ -391,21 +391,19 @@ fn bench_reports_every_round_and_the_median() {
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let rows = rows.as_array().expect("one object per workload");
     assert_eq!(rows.len(), 8);
-    // Each bare loop names the engine's workload of the same model, and
-    // passes the same check (the models' theory), to within its own noise.
+    // Each bare loop names the engine's workload of the same model (the
+    // loops' agreement with theory is a unit test of their own).
     let bare: Vec<_> = rows
         .iter()
         .filter(|r| !r["bare_loop_of"].is_null())
         .collect();
     assert_eq!(bare.len(), 2);
-    let times = |r: &serde_json::Value| -> Vec<f64> {
-        let rounds = r["wall_s_rounds"].as_array().expect("the rounds' times");
-        rounds.iter().map(|t| t.as_f64().unwrap()).collect()
-    };
+    // A row's list of numbers under `key`, one per round.
     let ratios = |r: &serde_json::Value, key: &str| -> Vec<f64> {
         let rounds = r[key].as_array().unwrap_or_else(|| panic!("{key} in {r}"));
         rounds.iter().map(|t| t.as_f64().unwrap()).collect()
     };
+    let times = |r: &serde_json::Value| ratios(r, "wall_s_rounds");
     for b in bare {
         let of = b["bare_loop_of"].as_str().unwrap();
         let engine = rows
@@ -426,12 +424,7 @@ fn bench_reports_every_round_and_the_median() {
         );
     }
     for r in rows {
-        let rounds: Vec<f64> = r["wall_s_rounds"]
-            .as_array()
-            .expect("the rounds' times")
-            .iter()
-            .map(|t| t.as_f64().unwrap())
-            .collect();
+        let rounds = times(r);
         assert_eq!(rounds.len(), 2, "{r}");
         let mid = (rounds[0] + rounds[1]) / 2.0;
         assert!((r["wall_s"].as_f64().unwrap() - mid).abs() < 1e-12, "{r}");
