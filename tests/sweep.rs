@@ -1,6 +1,7 @@
 //! Sweeps: the same bytes at any thread count and shard split (one shard
-//! killed and resumed), merge refusing incomplete or foreign records, and
-//! common random numbers narrowing the interval of differences.
+//! killed and resumed), merge refusing incomplete or foreign records,
+//! common random numbers narrowing the interval of differences, and the tick
+//! labels of a sweep chart.
 
 mod common;
 
@@ -205,4 +206,43 @@ fn common_random_numbers_narrow_the_interval_of_differences() {
     );
     // Faster service must help, and CRN sees it clearly.
     assert!(Estimate::of(&crn).ci95[0] > 0.0);
+}
+
+/// The x tick labels of a sweep chart's SVG: the texts centred under the plot
+/// that read as numbers (the title and the axis names are words).
+fn x_tick_labels(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter(|t| t.contains(r#"text-anchor="middle""#))
+        .filter_map(|t| {
+            let text = t.split_once('>')?.1.split("</text>").next()?.trim();
+            text.parse::<f64>().ok().map(|_| text.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_whole_number_axis_is_labelled_at_whole_numbers_only() {
+    let dir = scratch("ticks");
+    let out = borderq(&[
+        "sweep",
+        "scenarios/border-r2.toml",
+        "--vary",
+        "stages.entry.booths.cars.count=4,5",
+        "-r",
+        "2",
+        "--set",
+        "horizon_days=1",
+        "-q",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(dir.join("sweep-car_wait_mean_min.svg")).unwrap();
+    // Left to itself, plotters labels 3.6, 3.8, 4, 4.2, … 5.4 here.
+    assert_eq!(x_tick_labels(&svg), ["4", "5"]);
 }

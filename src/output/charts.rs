@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -293,6 +294,32 @@ fn title_style() -> TextStyle<'static> {
     ("sans-serif", 26).into_font().color(&BLACK)
 }
 
+/// A chart's frame in the house style: its title, margins, and room for the
+/// y labels (`y_labels_px` wide).
+pub fn frame<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_labels_px: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(title, title_style())
+        .margin(20)
+        .margin_right(40)
+        .x_label_area_size(50)
+        .y_label_area_size(y_labels_px);
+    builder
+}
+
+/// The house style of a chart's grid: its label fonts and faint minor lines.
+pub fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 18))
+        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+}
+
 /// A line with its band, in the chart's x unit (days).
 struct Line<'a> {
     name: String,
@@ -349,25 +376,19 @@ fn time_chart<DB: DrawingBackend>(
     }
     let y_max = if y_max > 0.0 { y_max * 1.3 } else { 1.0 };
     let (x_axis, step_h) = time_axis(cal, span);
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, title_style())
-        .margin(20)
-        .margin_right(40)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
+    let mut chart = frame(area, title, 80)
         .build_cartesian_2d(x_axis, 0.0..y_max)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("date")
-        .y_desc(y_label)
-        .y_labels(10)
-        .x_label_formatter(&|x| date_label(cal, *x, step_h))
-        .label_style(("sans-serif", 16))
-        .axis_desc_style(("sans-serif", 18))
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
-        .draw()
-        .map_err(err)?;
+    house_mesh(
+        chart
+            .configure_mesh()
+            .x_desc("date")
+            .y_desc(y_label)
+            .y_labels(10)
+            .x_label_formatter(&|x| date_label(cal, *x, step_h)),
+    )
+    .draw()
+    .map_err(err)?;
 
     // Policy events: vertical lines; each label goes in the first of three
     // rows where it clears the labels already there (about 7.5 px a character
@@ -590,30 +611,22 @@ fn wait_by_arrival<DB: DrawingBackend>(
         .max(1e-3)
         * 1.15;
     let (x_axis, step_h) = time_axis(cal, span);
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!(
-                "{}: wait by time of joining the queue (those served by the end)",
-                report.scenario
-            ),
-            title_style(),
-        )
-        .margin(20)
-        .margin_right(40)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
+    let title = format!(
+        "{}: wait by time of joining the queue (those served by the end)",
+        report.scenario
+    );
+    let mut chart = frame(area, &title, 80)
         .build_cartesian_2d(x_axis, 0.0..y_max)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("joined the queue on")
-        .y_desc(format!("wait ({unit})"))
-        .x_label_formatter(&|x| date_label(cal, *x, step_h))
-        .label_style(("sans-serif", 16))
-        .axis_desc_style(("sans-serif", 18))
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
-        .draw()
-        .map_err(err)?;
+    house_mesh(
+        chart
+            .configure_mesh()
+            .x_desc("joined the queue on")
+            .y_desc(format!("wait ({unit})"))
+            .x_label_formatter(&|x| date_label(cal, *x, step_h)),
+    )
+    .draw()
+    .map_err(err)?;
     for (i, (name, _)) in report.modes.0.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
         let cohorts: Vec<_> = report.cohorts.iter().filter(|c| &c.mode == name).collect();
@@ -674,29 +687,21 @@ fn wait_distribution<DB: DrawingBackend>(
         .iter()
         .flat_map(|(_, c)| c.last().map(|p| p.0))
         .fold(lo * 10.0, f64::max);
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!(
-                "{}: distribution of waits (all replications)",
-                report.scenario
-            ),
-            title_style(),
-        )
-        .margin(20)
-        .margin_right(40)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
+    let title = format!(
+        "{}: distribution of waits (all replications)",
+        report.scenario
+    );
+    let mut chart = frame(area, &title, 80)
         .build_cartesian_2d((lo..hi * 1.2).log_scale(), 0.0..1.0)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("wait (minutes, log scale)")
-        .y_desc("share who waited at most this long")
-        .label_style(("sans-serif", 16))
-        .axis_desc_style(("sans-serif", 18))
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
-        .draw()
-        .map_err(err)?;
+    house_mesh(
+        chart
+            .configure_mesh()
+            .x_desc("wait (minutes, log scale)")
+            .y_desc("share who waited at most this long"),
+    )
+    .draw()
+    .map_err(err)?;
     for (i, (name, cdf)) in report.wait_cdf.iter().enumerate() {
         if cdf.is_empty() {
             continue;
@@ -765,28 +770,20 @@ fn crossings_per_day<DB: DrawingBackend>(
         * 1.15;
     let cal = &report.calendar;
     let span = days as f64;
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!("{}: people crossed per day, by mode", report.scenario),
-            title_style(),
-        )
-        .margin(20)
-        .margin_right(40)
-        .x_label_area_size(50)
-        .y_label_area_size(90)
+    let title = format!("{}: people crossed per day, by mode", report.scenario);
+    let mut chart = frame(area, &title, 90)
         .build_cartesian_2d(0.0..span, 0.0..y_max)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("day")
-        .y_desc("people crossed (stacked by mode)")
-        .x_labels(days.min(16) + 1)
-        .x_label_formatter(&|x| date_label(cal, *x, 24.0))
-        .label_style(("sans-serif", 16))
-        .axis_desc_style(("sans-serif", 18))
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
-        .draw()
-        .map_err(err)?;
+    house_mesh(
+        chart
+            .configure_mesh()
+            .x_desc("day")
+            .y_desc("people crossed (stacked by mode)")
+            .x_labels(days.min(16) + 1)
+            .x_label_formatter(&|x| date_label(cal, *x, 24.0)),
+    )
+    .draw()
+    .map_err(err)?;
     let mut base = vec![0.0; days];
     for (i, (name, m)) in report.modes.0.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];

@@ -110,34 +110,32 @@ pub fn draw_metric<DB: DrawingBackend>(
         .flat_map(|g| g.1.iter().map(|p| p.2.min(p.1)))
         .fold(0.0f64, f64::min);
     let y_hi = if y_hi > y_lo { y_hi * 1.1 } else { y_lo + 1.0 };
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!("{}: {name} against {}", r.plan.scenario, first.key),
-            ("sans-serif", 24),
-        )
-        .margin(20)
-        .x_label_area_size(50)
-        .y_label_area_size(90)
+    let title = format!("{}: {name} against {}", r.plan.scenario, first.key);
+    let mut chart = charts::frame(area, &title, 90)
         .build_cartesian_2d((x_lo - pad)..(x_hi + pad), y_lo..y_hi)
         .map_err(|e| err(&e))?;
     let labels = first.values.clone();
     let is_numeric = numeric.is_some();
-    chart
-        .configure_mesh()
-        .x_desc(first.key.as_str())
-        .y_desc(format!("{name} (mean, 95% interval)"))
-        .x_label_formatter(&|x| {
-            if is_numeric {
-                num(*x, 3)
-            } else {
-                labels.get(x.round() as usize).cloned().unwrap_or_default()
-            }
-        })
-        .label_style(("sans-serif", 16))
-        .axis_desc_style(("sans-serif", 18))
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
-        .draw()
-        .map_err(|e| err(&e))?;
+    // Whole-number values (a count of booths) and named values are labelled at
+    // whole numbers only: no "10.5 booths", no name standing at two ticks.
+    let whole = !is_numeric || xs.iter().all(|x| x.fract() == 0.0);
+    charts::house_mesh(
+        chart
+            .configure_mesh()
+            .x_desc(first.key.as_str())
+            .y_desc(format!("{name} (mean, 95% interval)"))
+            .x_label_formatter(&|x| {
+                if whole && (x - x.round()).abs() > 1e-9 {
+                    String::new()
+                } else if is_numeric {
+                    num(*x, 3)
+                } else {
+                    labels.get(x.round() as usize).cloned().unwrap_or_default()
+                }
+            }),
+    )
+    .draw()
+    .map_err(|e| err(&e))?;
     for (i, (label, pts)) in groups.iter().enumerate() {
         let colour = charts::colour(i);
         chart
