@@ -3,13 +3,13 @@
 
 mod common;
 
-use common::{borderq, read, scratch};
+use common::{borderq, borderq_ok, read, scratch};
 
 #[test]
 fn outputs_are_byte_identical_at_one_and_two_threads() {
     let (a, b) = (scratch("t1"), scratch("t2"));
     for (dir, threads) in [(&a, "1"), (&b, "2")] {
-        let out = borderq(&[
+        borderq_ok(&[
             "run",
             "scenarios/verkhny-lars-2022.toml",
             "-r",
@@ -20,11 +20,6 @@ fn outputs_are_byte_identical_at_one_and_two_threads() {
             "-o",
             dir.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
     }
     for f in [
         "summary.json",
@@ -290,7 +285,7 @@ fn bad_scenarios_get_located_messages_and_exit_2() {
 #[test]
 fn set_overrides_by_name_change_the_run() {
     let dir = scratch("set");
-    let out = borderq(&[
+    borderq_ok(&[
         "run",
         "scenarios/border-r2.toml",
         "-r",
@@ -301,11 +296,6 @@ fn set_overrides_by_name_change_the_run() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let s: serde_json::Value = serde_json::from_slice(&read(&dir.join("summary.json"))).unwrap();
     // Six booths instead of four: stage-1 car utilisation falls from 0.9 to 0.6.
     let u = s["stages"]["exit"]["groups"]["cars"]["mean"]
@@ -382,12 +372,7 @@ fn a_second_run_replaces_outputs_whole() {
 
 #[test]
 fn bench_reports_every_round_and_the_median() {
-    let out = borderq(&["bench", "--quick", "--rounds", "2", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = borderq_ok(&["bench", "--quick", "--rounds", "2", "--json"]);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let rows = rows.as_array().expect("one object per workload");
     assert_eq!(rows.len(), 8);

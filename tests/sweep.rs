@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use borderq::engine::run_replication;
 use borderq::stats::Estimate;
 use borderq::Scenario;
-use common::{borderq, read, scratch};
+use common::{borderq, borderq_ok, read, scratch};
 
 /// A grid of 2 × 3 points, 4 replications each: 24 tasks of R2 over 20 days.
 const SWEEP: [&str; 10] = [
@@ -97,7 +97,7 @@ fn threads_and_shards_give_the_same_bytes() {
         String::from_utf8_lossy(&resumed.stderr)
     );
     let merged = shards.join("merged");
-    let out = borderq(&[
+    borderq_ok(&[
         "merge",
         s,
         "-o",
@@ -105,11 +105,6 @@ fn threads_and_shards_give_the_same_bytes() {
         "-q",
         "--no-charts",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 
     for f in ["sweep.csv", "sweep.json"] {
         let a = read(&one.join(f));
@@ -224,7 +219,7 @@ fn x_tick_labels(svg: &str) -> Vec<String> {
 #[test]
 fn a_whole_number_axis_is_labelled_at_whole_numbers_only() {
     let dir = scratch("ticks");
-    let out = borderq(&[
+    borderq_ok(&[
         "sweep",
         "scenarios/border-r2.toml",
         "--vary",
@@ -237,11 +232,6 @@ fn a_whole_number_axis_is_labelled_at_whole_numbers_only() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let svg = std::fs::read_to_string(dir.join("sweep-car_wait_mean_min.svg")).unwrap();
     // Left to itself, plotters labels 3.6, 3.8, 4, 4.2, … 5.4 here.
     assert_eq!(x_tick_labels(&svg), ["4", "5"]);

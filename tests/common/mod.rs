@@ -15,6 +15,19 @@ pub fn borderq(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs the `borderq` binary with `args`, which must succeed: a failure
+/// panics with what the binary said.
+pub fn borderq_ok(args: &[&str]) -> Output {
+    let out = borderq(args);
+    assert!(
+        out.status.success(),
+        "borderq {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A fresh, empty folder for one test.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("borderq-test-{}-{name}", std::process::id()));
