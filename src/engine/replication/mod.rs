@@ -11,20 +11,22 @@
 //! front.
 
 mod behaviour;
+mod control;
 mod flow;
 mod observe;
+mod setup;
 
 use std::collections::VecDeque;
 use std::ops::Range;
 
 use super::calendar::Calendar;
 use super::deadlines::Deadlines;
-use super::outcome::{period_width, DayCounts, ModeOutcome, Outcome, SeriesLayout};
-use super::rng::{stream, Purpose, SplitMix64};
+use super::outcome::{DayCounts, ModeOutcome, Outcome, SeriesLayout};
+use super::rng::SplitMix64;
 use super::road::Road;
-use crate::scenario::{Action, Duration, ModeId, People, Scenario};
-use crate::stats::{CoarseHistogram, Histogram, Occupancy};
-use crate::time::{SimTime, US_PER_MIN};
+use crate::scenario::{Duration, People, Scenario};
+use crate::stats::Occupancy;
+use crate::time::SimTime;
 
 /// What the main calendar holds.
 #[derive(Clone, Copy, Debug)]
@@ -289,212 +291,6 @@ pub struct Replication<'s> {
 }
 
 impl<'s> Replication<'s> {
-    /// Sets up replication `index` of the scenario.
-    pub fn new(sc: &'s Scenario, index: u32) -> Replication<'s> {
-        let n_modes = sc.modes.len();
-        let n_stages = sc.stages.len();
-        let warmup = sc.warmup;
-        let route_stages: Vec<Vec<usize>> = (0..n_modes)
-            .map(|m| {
-                sc.stages
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, st)| st.groups.iter().any(|g| sc.groups[g.0].serves(ModeId(m))))
-                    .map(|(s, _)| s)
-                    .collect()
-            })
-            .collect();
-        let start_minute = {
-            let d = sc.calendar.start();
-            u64::from(d.hour * 60 + d.minute)
-        };
-        let road = Road::new(sc);
-        let mut lanes = Vec::new();
-        let groups = sc
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(gi, g)| {
-                let first = lanes.len();
-                for (m, service) in g.service.iter().enumerate() {
-                    let Some(service) = service else { continue };
-                    let stage = g.stage.0;
-                    lanes.push(Lane {
-                        group: gi,
-                        mode: m,
-                        stage,
-                        level: m * n_stages + stage,
-                        road: route_stages[m][0] == stage && road.follows(m),
-                        shared_route: route_stages[m].len() > 1,
-                        last: route_stages[m].last() == Some(&stage),
-                        buffered: sc.stages[stage].buffer.is_some(),
-                        queue: VecDeque::new(),
-                        last_served: 0,
-                        forbidden: false,
-                        jump_share: g.jump_share,
-                        factor: 1.0 / g.speed,
-                        service,
-                        per_person_min: g.per_person_min,
-                    });
-                }
-                let (shift_at, shift_idx) = first_shift(&g.schedule, start_minute);
-                GroupState {
-                    stage: g.stage.0,
-                    open: Occupancy::new(g.count),
-                    busy: Occupancy::new(0),
-                    closed: false,
-                    lanes: first..lanes.len(),
-                    jump_lane: VecDeque::new(),
-                    one_queue: lanes.len() == first + 1 && g.jump_share == 0.0,
-                    waiting: 0,
-                    served: 0,
-                    shift_at,
-                    shift_idx,
-                }
-            })
-            .collect::<Vec<GroupState>>();
-        let routes: Vec<Vec<Step>> = route_stages
-            .iter()
-            .enumerate()
-            .map(|(m, stages)| {
-                stages
-                    .iter()
-                    .map(|&stage| {
-                        let lanes: Vec<usize> = sc.stages[stage]
-                            .groups
-                            .iter()
-                            .filter_map(|g| groups[g.0].lanes.clone().find(|&l| lanes[l].mode == m))
-                            .collect();
-                        let only = match lanes[..] {
-                            [l] => Some(l),
-                            _ => None,
-                        };
-                        Step { stage, lanes, only }
-                    })
-                    .collect()
-            })
-            .collect();
-        let next_shift = groups
-            .iter()
-            .map(|g| g.shift_at)
-            .min()
-            .unwrap_or(SimTime::NEVER);
-
-        let mut controls: Vec<(SimTime, Control)> = sc
-            .events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.at, Control::Policy(i)))
-            .collect();
-        for (i, o) in sc.observations.iter().enumerate() {
-            match o.until {
-                Some(until) => {
-                    controls.push((o.at, Control::Probe(i, ProbeKind::PeriodStart)));
-                    controls.push((until, Control::Probe(i, ProbeKind::PeriodEnd)));
-                }
-                None => controls.push((o.at, Control::Probe(i, ProbeKind::Level))),
-            }
-        }
-        if warmup > SimTime::ZERO {
-            controls.insert(0, (warmup, Control::WarmupEnd));
-        }
-        // Stable: the warm-up's end, then policy changes in file order, precede probes at equal times.
-        controls.sort_by_key(|c| c.0);
-
-        // Every period the run can reach (61 at most): daily counts are
-        // trimmed at the end, and empty cohorts are skipped when reported.
-        let periods = (sc.horizon.0 / period_width(sc).0) as usize + 1;
-        let modes_out = (0..n_modes)
-            .map(|_| ModeOutcome {
-                stage_wait: vec![Histogram::new(); n_stages],
-                per_day: vec![Default::default(); periods],
-                cohorts: vec![CoarseHistogram::new(); periods],
-                ..ModeOutcome::default()
-            })
-            .collect();
-        let mut r = Replication {
-            sc,
-            now: SimTime::ZERO,
-            horizon: sc.horizon,
-            warmup: warmup.0,
-            cal: Calendar::new(),
-            deadlines: Deadlines::new(),
-            compact_deadlines_at: behaviour::COMPACT_DEADLINES_MIN,
-            compact_deadlines_min: behaviour::COMPACT_DEADLINES_MIN,
-            units: Vec::with_capacity(1024),
-            free: Vec::new(),
-            next_seq: 0,
-            events: 0,
-            modes: routes
-                .into_iter()
-                .enumerate()
-                .map(|(m, route)| {
-                    let s = &sc.arrivals[m].segments;
-                    let mode = &sc.modes[m];
-                    ModeState {
-                        arrivals: {
-                            let segments: Vec<(u64, f64)> = (0..s.len())
-                                .map(|i| (s.get(i + 1).map_or(u64::MAX, |n| n.0 .0), s[i].1 / 60e6))
-                                .collect();
-                            Arrivals {
-                                rng: stream(sc.seed, index, m, Purpose::Arrivals),
-                                piece: segments.first().copied().unwrap_or((0, 0.0)),
-                                segments,
-                                segment: 0,
-                            }
-                        },
-                        service_rng: stream(sc.seed, index, m, Purpose::Service),
-                        behaviour_rng: stream(sc.seed, index, m, Purpose::Behaviour),
-                        first_lane: route[0].only,
-                        route,
-                        people: &mode.people,
-                        may_balk: mode.behaviour.balk.is_some(),
-                        has_patience: mode.behaviour.patience.is_some(),
-                        counts: DayCounts::default(),
-                    }
-                })
-                .collect(),
-            lanes,
-            groups,
-            stages: vec![
-                StageState {
-                    blocked: VecDeque::new(),
-                };
-                n_stages
-            ],
-            queue: vec![Occupancy::new(0); n_modes * n_stages],
-            road,
-            arrival_keys: vec![u128::MAX; n_modes],
-            next_arrival: (u128::MAX, 0),
-            control_key: 0,
-            control_or_deadline: (0, Side::Control),
-            modes_out,
-            crossed_total: 0,
-            stop_after: sc.end_after_crossings.unwrap_or(u64::MAX),
-            queue_time_us: 0,
-            fifo_violations: 0,
-            period_width: period_width(sc).0,
-            period: 0,
-            period_end: period_width(sc).0,
-            controls,
-            next_control: 0,
-            next_sample: SimTime::ZERO,
-            next_shift,
-            layout: SeriesLayout::new(sc),
-            series: Vec::new(),
-            last_sample_areas: vec![(0.0, 0.0); n_stages],
-            probes: vec![f64::NAN; sc.observations.len()],
-            stopped: false,
-        };
-        r.control_key = r.next_control_key();
-        r.place_initial_queue();
-        for m in 0..n_modes {
-            r.schedule_arrival(m, SimTime::ZERO);
-        }
-        r.refresh_side();
-        r
-    }
-
     /// Runs to the horizon (or until `end_after_crossings`) and returns the outcome.
     pub fn run(mut self) -> Outcome {
         loop {
@@ -566,165 +362,6 @@ impl<'s> Replication<'s> {
         };
     }
 
-    /// The key of the next control, or of the first instant past the horizon
-    /// (where the run ends), whichever is first.
-    fn next_control_key(&self) -> u128 {
-        let at = self.next_control_time().min(self.horizon.plus(SimTime(1)));
-        u128::from(at.0) << 64
-    }
-
-    fn next_control_time(&self) -> SimTime {
-        let c = self
-            .controls
-            .get(self.next_control)
-            .map_or(SimTime::NEVER, |c| c.0);
-        c.min(self.next_sample).min(self.next_shift)
-    }
-
-    fn handle_control(&mut self) {
-        if self.next_sample <= self.now {
-            self.sample();
-            self.next_sample = self.next_sample.plus(self.sc.sample_interval);
-            return;
-        }
-        if self.next_shift <= self.now {
-            self.change_shifts();
-            return;
-        }
-        let (_, c) = self.controls[self.next_control];
-        self.next_control += 1;
-        match c {
-            Control::WarmupEnd => self.restart_statistics(),
-            Control::Policy(i) => {
-                self.events += 1;
-                self.apply(i);
-            }
-            Control::Probe(i, kind) => {
-                let v = self.probe_value(i);
-                self.probes[i] = match kind {
-                    ProbeKind::Level | ProbeKind::PeriodStart => v,
-                    ProbeKind::PeriodEnd => v - self.probes[i],
-                };
-            }
-        }
-    }
-
-    /// Applies every booth-schedule change due now; a change overrides any
-    /// earlier `set_booths` until the next change.
-    fn change_shifts(&mut self) {
-        for g in 0..self.groups.len() {
-            if self.groups[g].shift_at > self.now {
-                continue;
-            }
-            let schedule = &self.sc.groups[g].schedule;
-            let grp = &mut self.groups[g];
-            let (minute, count) = schedule[grp.shift_idx];
-            grp.shift_idx = (grp.shift_idx + 1) % schedule.len();
-            let next_minute = schedule[grp.shift_idx].0;
-            let gap = (u64::from(next_minute) + 1440 - u64::from(minute) - 1) % 1440 + 1;
-            grp.shift_at = grp.shift_at.plus(SimTime(gap * US_PER_MIN));
-            self.set_open(g, count);
-        }
-        self.next_shift = self
-            .groups
-            .iter()
-            .map(|g| g.shift_at)
-            .min()
-            .unwrap_or(SimTime::NEVER);
-    }
-
-    fn set_open(&mut self, g: usize, count: u32) {
-        let grp = &mut self.groups[g];
-        grp.open.set(self.now, count);
-        self.pull(g);
-    }
-
-    fn apply(&mut self, i: usize) {
-        let now = self.now;
-        match self.sc.events[i].action {
-            Action::SetBooths { group, count } => self.set_open(group.0, count),
-            Action::ScaleService {
-                ref groups,
-                mode,
-                factor,
-            } => {
-                for &g in groups {
-                    let speed = self.sc.groups[g.0].speed;
-                    for lane in &mut self.lanes[self.groups[g.0].lanes.clone()] {
-                        if mode.is_none_or(|x| x.0 == lane.mode) {
-                            lane.factor = factor / speed;
-                        }
-                    }
-                }
-            }
-            Action::ScaleArrivals { .. } => {} // folded into the arrival profile at load
-            Action::SetRows { rows } => {
-                let units: Vec<f64> = (0..self.sc.modes.len())
-                    .map(|m| self.approach_units(m))
-                    .collect();
-                self.road.set_rows(now, rows, |m| units[m]);
-            }
-            Action::CloseStage { stage } => self.set_closed(stage.0, true),
-            Action::OpenStage { stage } => {
-                self.set_closed(stage.0, false);
-                self.pull_stage(stage.0);
-            }
-            Action::Forbid {
-                stage,
-                mode,
-                send_away,
-            } => {
-                self.set_forbidden(stage.0, mode.0, true);
-                if send_away {
-                    self.send_away(stage.0, mode.0);
-                }
-            }
-            Action::Allow { stage, mode } => {
-                self.set_forbidden(stage.0, mode.0, false);
-                self.pull_stage(stage.0);
-                self.invite_switching(mode.0, i);
-            }
-        }
-    }
-
-    /// The warm-up ends: queue levels, the road and booth time start afresh
-    /// (waits are kept by arrival time instead: units arrived after it).
-    fn restart_statistics(&mut self) {
-        let now = self.now;
-        for q in &mut self.queue {
-            q.restart(now);
-        }
-        self.road.restart(now);
-        for g in &mut self.groups {
-            g.busy.restart(now);
-            g.open.restart(now);
-        }
-        // Utilisation between samples is a difference of booth time: from zero again.
-        self.last_sample_areas.fill((0.0, 0.0));
-    }
-
-    fn set_closed(&mut self, stage: usize, closed: bool) {
-        for g in self.groups.iter_mut().filter(|g| g.stage == stage) {
-            g.closed = closed;
-        }
-    }
-
-    fn set_forbidden(&mut self, stage: usize, mode: usize, forbidden: bool) {
-        for lane in &mut self.lanes {
-            if lane.stage == stage && lane.mode == mode {
-                lane.forbidden = forbidden;
-            }
-        }
-    }
-
-    fn pull_stage(&mut self, stage: usize) {
-        for g in 0..self.groups.len() {
-            if self.groups[g].stage == stage {
-                self.pull(g);
-            }
-        }
-    }
-
     /// Units waiting on mode `m`'s approach (before the first stage of its route).
     fn approach_units(&self, m: usize) -> f64 {
         self.queue[m * self.stages.len() + self.modes[m].route[0].stage].value() as f64
@@ -756,32 +393,6 @@ impl<'s> Replication<'s> {
             out.per_day[self.period].merge(&mode.counts);
             mode.counts = DayCounts::default();
         }
-    }
-}
-
-/// The first schedule change after time zero, and its entry.
-fn first_shift(schedule: &[(u32, u32)], start_minute: u64) -> (SimTime, usize) {
-    if schedule.is_empty() {
-        return (SimTime::NEVER, 0);
-    }
-    let idx = schedule
-        .iter()
-        .position(|&(m, _)| u64::from(m) > start_minute)
-        .unwrap_or(0);
-    let minute = u64::from(schedule[idx].0);
-    let gap = if minute > start_minute {
-        minute - start_minute
-    } else {
-        minute + 1440 - start_minute
-    };
-    (SimTime(gap * US_PER_MIN), idx)
-}
-
-fn ratio(a: f64, b: f64) -> f64 {
-    if b > 0.0 {
-        a / b
-    } else {
-        0.0
     }
 }
 

@@ -1,7 +1,7 @@
 //! What a replication shows: time-series samples, observation probes, and
 //! the outcome at the end.
 
-use super::{ratio, Replication, State};
+use super::{Replication, State};
 use crate::engine::outcome::{Count, DayCounts, ModeColumn, Outcome, Series, StageOutcome};
 use crate::scenario::Metric;
 use crate::stats::Histogram;
@@ -187,4 +187,13 @@ fn sum_of(days: &[DayCounts], pick: fn(&DayCounts) -> Count) -> Count {
         sum += c;
     }
     sum
+}
+
+/// `a / b`, or 0 where `b` is 0 (a group never open was never busy).
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        0.0
+    }
 }
