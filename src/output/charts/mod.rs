@@ -1,0 +1,274 @@
+//! Charts of a report, drawn with plotters onto any drawing area (so tests can
+//! render SVG into a string), and written as PNG and SVG. The font is DejaVu
+//! Sans, embedded in the binary: no system font libraries are needed.
+
+mod axis;
+mod crossings;
+mod over_time;
+mod waits;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use super::files::{write_atomic, OutputError};
+use crate::report::Report;
+use axis::{date_label, span_days, time_axis};
+use crossings::crossings_per_day;
+use over_time::{queue_chart, utilisation};
+use waits::{wait_by_arrival, wait_distribution};
+
+/// Default chart size in pixels.
+pub const SIZE: (u32, u32) = (1280, 720);
+
+static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+/// Registers the embedded font with plotters (once).
+pub fn register_font() {
+    REGISTER.call_once(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("the embedded DejaVu Sans font is a valid font"));
+    });
+}
+
+/// Series colours: distinct hues that also differ in lightness, so lines stay
+/// apart in grey-scale print; each line also carries its own marker shape.
+const COLOURS: [RGBColor; 6] = [
+    RGBColor(0x1b, 0x2a, 0x80), // dark blue
+    RGBColor(0xd5, 0x5e, 0x00), // vermillion
+    RGBColor(0x2c, 0xa0, 0xdc), // sky blue
+    RGBColor(0x33, 0x33, 0x33), // near black
+    RGBColor(0xcc, 0x79, 0xa7), // pink
+    RGBColor(0x00, 0x9e, 0x73), // green
+];
+
+/// The charts `borderq run` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chart {
+    /// Approach queue in km over time, per mode and all vehicles.
+    QueueKm,
+    /// Units waiting on the approach over time, per mode.
+    QueueUnits,
+    /// Mean and p95 wait by time of joining the queue.
+    WaitByArrival,
+    /// Cumulative distribution of waits per mode (log scale).
+    WaitDistribution,
+    /// Crossings per day, people and units, with observed counts.
+    CrossingsPerDay,
+    /// Booth utilisation per stage over time.
+    Utilisation,
+}
+
+impl Chart {
+    /// Every chart, in the order they are written.
+    pub const ALL: [Chart; 6] = [
+        Chart::QueueKm,
+        Chart::QueueUnits,
+        Chart::WaitByArrival,
+        Chart::WaitDistribution,
+        Chart::CrossingsPerDay,
+        Chart::Utilisation,
+    ];
+
+    /// File name without extension.
+    pub fn stem(self) -> &'static str {
+        match self {
+            Chart::QueueKm => "queue-km",
+            Chart::QueueUnits => "queue-units",
+            Chart::WaitByArrival => "wait-by-arrival",
+            Chart::WaitDistribution => "wait-distribution",
+            Chart::CrossingsPerDay => "crossings-per-day",
+            Chart::Utilisation => "utilisation",
+        }
+    }
+
+    /// Draws the chart onto `area`.
+    pub fn draw<DB: DrawingBackend>(
+        self,
+        report: &Report,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), String> {
+        register_font();
+        area.fill(&WHITE).map_err(err)?;
+        match self {
+            Chart::QueueKm => queue_chart(report, area, true),
+            Chart::QueueUnits => queue_chart(report, area, false),
+            Chart::WaitByArrival => wait_by_arrival(report, area),
+            Chart::WaitDistribution => wait_distribution(report, area),
+            Chart::CrossingsPerDay => crossings_per_day(report, area),
+            Chart::Utilisation => utilisation(report, area),
+        }?;
+        area.present().map_err(err)
+    }
+
+    /// The chart as SVG text.
+    pub fn svg(self, report: &Report, size: (u32, u32)) -> Result<String, String> {
+        let mut s = String::new();
+        {
+            let area = SVGBackend::with_string(&mut s, size).into_drawing_area();
+            self.draw(report, &area)?;
+        }
+        Ok(s)
+    }
+
+    /// The chart as PNG bytes.
+    pub fn png(self, report: &Report, size: (u32, u32)) -> Result<Vec<u8>, String> {
+        png_of(size, |area| self.draw(report, area))
+    }
+}
+
+/// The `i`-th series colour.
+pub fn colour(i: usize) -> RGBColor {
+    COLOURS[i % COLOURS.len()]
+}
+
+/// Draws with `draw` onto a bitmap of `size` and encodes it as PNG.
+pub fn png_of(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<Vec<u8>, String> {
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw(&area)?;
+    }
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &rgb,
+        size.0,
+        size.1,
+        image::ColorType::Rgb8,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(png)
+}
+
+/// The colour of reported figures on every chart.
+const OBSERVED: RGBColor = RGBColor(0xc0, 0x00, 0x00);
+
+/// A reported figure: a tolerance bar at `(x, value, tolerance)` and its label at `at`.
+fn draw_observation<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    (x, v, tol): (f64, f64, f64),
+    label: &str,
+    at: (f64, f64),
+) -> Result<(), String> {
+    chart
+        .draw_series(std::iter::once(ErrorBar::new_vertical(
+            x,
+            v - tol,
+            v,
+            v + tol,
+            OBSERVED.stroke_width(2),
+            12,
+        )))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Text::new(
+            label.to_string(),
+            at,
+            ("sans-serif", 15).into_font().color(&OBSERVED),
+        )))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// Draws the legend of a chart at `position`, in the house style.
+pub fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(0xaa, 0xaa, 0xaa))
+        .label_font(("sans-serif", 16))
+        .draw()
+        .map_err(err)
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// Writes every chart as PNG and SVG into `dir`.
+pub fn write_charts(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let mut out = Vec::new();
+    for chart in Chart::ALL {
+        let name = chart.stem();
+        let fail = |ext: &str, message: String| OutputError::Chart {
+            path: dir.join(format!("{name}.{ext}")),
+            message,
+        };
+        let svg = chart.svg(report, SIZE).map_err(|m| fail("svg", m))?;
+        out.push(write_atomic(dir, &format!("{name}.svg"), svg.as_bytes())?);
+        let png = chart.png(report, SIZE).map_err(|m| fail("png", m))?;
+        out.push(write_atomic(dir, &format!("{name}.png"), &png)?);
+    }
+    Ok(out)
+}
+
+fn title_style() -> TextStyle<'static> {
+    ("sans-serif", 26).into_font().color(&BLACK)
+}
+
+/// A chart's frame in the house style: its title, margins, and room for the
+/// y labels (`y_labels_px` wide).
+pub fn frame<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_labels_px: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(title, title_style())
+        .margin(20)
+        .margin_right(40)
+        .x_label_area_size(50)
+        .y_label_area_size(y_labels_px);
+    builder
+}
+
+/// The house style of a chart's grid: its label fonts and faint minor lines.
+pub fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 18))
+        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+}
+
+fn marker<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    i: usize,
+    points: Vec<(f64, f64)>,
+    colour: RGBColor,
+) -> Result<(), String> {
+    let style = colour.filled();
+    match i % 3 {
+        0 => chart
+            .draw_series(points.into_iter().map(|p| Circle::new(p, 5, style)))
+            .map(|_| ())
+            .map_err(err),
+        1 => chart
+            .draw_series(points.into_iter().map(|p| TriangleMarker::new(p, 6, style)))
+            .map(|_| ())
+            .map_err(err),
+        _ => chart
+            .draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Cross::new(p, 5, colour.stroke_width(2))),
+            )
+            .map(|_| ())
+            .map_err(err),
+    }
+}
