@@ -9,10 +9,14 @@ use std::time::Instant;
 use serde::Serialize;
 
 pub mod bare;
+mod ratios;
 
 use crate::experiment::run_replications;
 use crate::report::aggregate;
 use crate::Scenario;
+use ratios::median;
+
+pub use ratios::{bare_ratios, speedups, BareRatio, Speedup};
 
 const MMC: &str = include_str!("../../scenarios/mmc.toml");
 const BORDER_R2: &str = include_str!("../../scenarios/border-r2.toml");
@@ -449,23 +453,6 @@ fn combine(rounds: Vec<BenchRow>) -> BenchRow {
     }
 }
 
-/// The mean.
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len() as f64
-}
-
-/// The median; the mean of the middle two for an even count.
-fn median(xs: &[f64]) -> f64 {
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 /// Resets the kernel's peak-RSS mark for this process (Linux), so each workload
 /// reports its own peak.
 fn reset_peak_rss() {
@@ -478,105 +465,6 @@ pub fn peak_rss_mib() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
-}
-
-/// A thread speed-up the rows show.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Speedup<'a> {
-    /// The workload run on several threads.
-    pub workload: &'a str,
-    /// Its threads.
-    pub threads: usize,
-    /// Each round's speed-up: the one-thread time over the several-thread
-    /// time of the same round, so both ran within seconds of each other.
-    pub rounds: Vec<f64>,
-    /// The median of the rounds' speed-ups.
-    pub median: f64,
-    /// Each round's speed-up the threads' own speeds allowed: the sum over
-    /// the threads of the one-thread pass's time per replication over the
-    /// thread's. Threads that all ran as fast as the one thread allow their
-    /// count; a slower core allows less, whatever the split of work.
-    pub allowed_rounds: Vec<f64>,
-    /// The median of `allowed_rounds`.
-    pub allowed_median: f64,
-    /// Each round's milliseconds per replication: the one thread's, and
-    /// each of the several threads'.
-    pub ms_per_replication_rounds: Vec<(f64, Vec<f64>)>,
-}
-
-/// The thread speed-ups the rows show: for each row run on several threads,
-/// the row of the same work (replications and customers) on one thread, and
-/// how many times faster the first was, round by round.
-pub fn speedups(rows: &[BenchRow]) -> Vec<Speedup<'_>> {
-    rows.iter()
-        .filter(|r| r.threads > 1)
-        .filter_map(|many| {
-            let one = rows.iter().find(|r| {
-                r.threads == 1
-                    && r.replications == many.replications
-                    && r.customers == many.customers
-            })?;
-            let rounds = round_ratios(one, many);
-            let ms_per_replication_rounds: Vec<(f64, Vec<f64>)> = one
-                .ms_per_replication_rounds
-                .iter()
-                .zip(&many.ms_per_replication_rounds)
-                .map(|(one, many)| (mean(one), many.clone()))
-                .collect();
-            let allowed_rounds: Vec<f64> = ms_per_replication_rounds
-                .iter()
-                .map(|(one, many)| many.iter().map(|ms| one / ms).sum())
-                .collect();
-            Some(Speedup {
-                workload: many.workload.as_str(),
-                threads: many.threads,
-                median: median(&rounds),
-                rounds,
-                allowed_median: median(&allowed_rounds),
-                allowed_rounds,
-                ms_per_replication_rounds,
-            })
-        })
-        .collect()
-}
-
-/// Each round's time of `a` over that of `b`, the two run within seconds of
-/// each other.
-fn round_ratios(a: &BenchRow, b: &BenchRow) -> Vec<f64> {
-    a.wall_s_rounds
-        .iter()
-        .zip(&b.wall_s_rounds)
-        .map(|(a, b)| a / b)
-        .collect()
-}
-
-/// The engine's time against its bare loop's, for one reference model.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BareRatio<'a> {
-    /// The engine's workload.
-    pub workload: &'a str,
-    /// Each round's engine time over the bare loop's time, both run within
-    /// seconds of each other.
-    pub rounds: Vec<f64>,
-    /// The median of the rounds' ratios.
-    pub median: f64,
-}
-
-/// For each bare loop among the rows, how many times its time the engine's
-/// workload of the same model took, round by round.
-pub fn bare_ratios(rows: &[BenchRow]) -> Vec<BareRatio<'_>> {
-    rows.iter()
-        .filter_map(|bare| {
-            let of = bare.bare_loop_of.as_deref()?;
-            let engine = rows.iter().find(|r| r.workload == of)?;
-            let rounds = round_ratios(engine, bare);
-            Some(BareRatio {
-                workload: engine.workload.as_str(),
-                median: median(&rounds),
-                rounds,
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
