@@ -1,0 +1,221 @@
+//! `borderq sweep` and `borderq merge`: a grid of settings run on all cores or
+//! as one shard of a cluster job, and the shards' records combined.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use borderq::output::{self, tables};
+use borderq::sweep::{Axis, RecordError, Shard, SweepError};
+
+use super::{check_size, load, Failure};
+use crate::cli::{MergeArgs, SweepArgs};
+use crate::progress::Progress;
+
+/// `borderq sweep`.
+pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    let path = &args.scenario.scenario;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::input(vec![format!(
+            "{}: cannot read the scenario file: {e}",
+            path.display()
+        )])
+    })?;
+    // Validate the file alone first, for located messages.
+    let base = load(&args.scenario, &[])?;
+    let mut specs = args.vary.clone();
+    let mut replications = args.replications;
+    if specs.is_empty() {
+        if let Some(s) = &base.sweep {
+            specs = s.vary.clone();
+            replications = replications.or(s.replications);
+        }
+    }
+    if specs.is_empty() {
+        return Err(Failure::input(vec![
+            "nothing to sweep: give --vary KEY=VALUES (e.g. --vary speed=0.5..2:0.25), or a [sweep] table in the scenario".into(),
+        ]));
+    }
+    let axes = specs
+        .iter()
+        .map(|s| Axis::parse(s, args.max_points))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::input(vec![e]))?;
+    let points: usize = axes.iter().map(|a| a.values.len()).product();
+    if points > args.max_points {
+        return Err(Failure::input(vec![format!(
+            "{points} points in the grid, over the cap of {} (raise it with --max-points)",
+            args.max_points
+        )]));
+    }
+    let shard = shard_of(args).map_err(|e| Failure::input(vec![e]))?;
+    let reps = replications.unwrap_or(base.replications);
+    check_size(
+        &base,
+        reps.saturating_mul(points as u32),
+        args.max_events,
+        &path.display().to_string(),
+    )?;
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (plan, scenarios) = borderq::sweep::prepare(
+        &text,
+        &file_name,
+        &args.scenario.overrides,
+        axes,
+        replications,
+        args.independent,
+    )
+    .map_err(|e| Failure::input(vec![e.to_string()]))?;
+    let dir = args.output.clone().unwrap_or_else(|| {
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+        Path::new("out").join(format!("{stem}-sweep"))
+    });
+    output::ensure_dir(&dir).map_err(|e| Failure::other(e.to_string()))?;
+    // A sweep in one process starts afresh unless asked to resume; a shard of a
+    // cluster job never throws away recorded work (it asks for --resume).
+    let records_file = borderq::sweep::shard_file(&dir, shard.index, shard.count);
+    if shard == Shard::ALL && !args.resume && records_file.exists() {
+        std::fs::remove_file(&records_file)
+            .map_err(|e| Failure::other(format!("{}: {e}", records_file.display())))?;
+    }
+    let started = Instant::now();
+    let total = (shard.index..plan.tasks()).step_by(shard.count).count() as u64;
+    let mut progress = Progress::new(total, "tasks", args.quiet);
+    let records = borderq::sweep::run_shard(
+        &plan,
+        &scenarios,
+        &dir,
+        shard,
+        args.resume,
+        args.threads,
+        &mut |n, _| progress.update(n),
+    )
+    .map_err(|e| match e {
+        SweepError::Exists(_) | SweepError::Records(RecordError::ForeignPlan { .. }) => {
+            Failure::input(vec![e.to_string()])
+        }
+        e => Failure::other(e.to_string()),
+    })?;
+    progress.finish();
+    if shard.count > 1 {
+        if !args.quiet {
+            println!(
+                "shard {}/{}: {} of {} tasks recorded in {} ({:.1} s); combine the shards with `borderq merge DIR... -o DIR`",
+                shard.index,
+                shard.count,
+                records.len(),
+                plan.tasks(),
+                borderq::sweep::shard_file(&dir, shard.index, shard.count).display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        return Ok(());
+    }
+    finish_sweep(&plan, &records, &dir, !args.no_charts, args.quiet)?;
+    if !args.quiet {
+        eprintln!(
+            "{} tasks in {:.2} s",
+            plan.tasks(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn finish_sweep(
+    plan: &borderq::sweep::Plan,
+    records: &[borderq::sweep::Record],
+    dir: &Path,
+    charts: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let report = borderq::sweep::aggregate(plan, records)
+        .map_err(|e| Failure::input(vec![e.to_string()]))?;
+    let written = output::sweep::write_sweep(&report, dir, charts)
+        .map_err(|e| Failure::other(e.to_string()))?;
+    if !quiet {
+        print!("{}", sweep_table(&report));
+        println!(
+            "\nwrote {} files (sweep.csv, sweep.json{}) to {}",
+            written.len(),
+            if charts { ", charts" } else { "" },
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// A short table: each point's swept values and its headline metrics.
+fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
+    let mut out = String::new();
+    let shown: Vec<usize> = r
+        .plan
+        .metrics
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            m.ends_with("wait_mean_min")
+                || m.as_str() == "road_queue_peak_km"
+                || m.as_str() == "crossed_persons"
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let keys: Vec<&str> = r.plan.axes.iter().map(|a| a.key.as_str()).collect();
+    write!(out, "{}", keys.join("  ")).unwrap();
+    for &i in &shown {
+        write!(out, "  {}", r.plan.metrics[i]).unwrap();
+    }
+    out.push('\n');
+    for p in &r.points {
+        let vals: Vec<String> = p.values.0.iter().map(|(_, v)| v.clone()).collect();
+        write!(out, "{}", vals.join("  ")).unwrap();
+        for &i in &shown {
+            let e = p.metrics.0[i].1;
+            write!(
+                out,
+                "  {} ±{}",
+                tables::num(e.mean, 2),
+                tables::num((e.ci95[1] - e.ci95[0]) / 2.0, 2)
+            )
+            .unwrap();
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The shard of this process: `--shard I/N`, else Slurm's or Kubernetes' variables.
+fn shard_of(args: &SweepArgs) -> Result<Shard, String> {
+    if let Some(s) = &args.shard {
+        return Shard::parse(s);
+    }
+    let var = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+    };
+    if let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) {
+        let min = var("SLURM_ARRAY_TASK_MIN").unwrap_or(0);
+        return Shard::parse(&format!("{}/{count}", id.saturating_sub(min)));
+    }
+    if let Some(index) = var("JOB_COMPLETION_INDEX") {
+        let count = args
+            .shards
+            .ok_or("JOB_COMPLETION_INDEX is set: give the number of shards with --shards N (the Job's completions)")?;
+        return Shard::parse(&format!("{index}/{count}"));
+    }
+    Ok(Shard::ALL)
+}
+
+/// `borderq merge`.
+pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let dirs: Vec<&Path> = args.dirs.iter().map(PathBuf::as_path).collect();
+    let (plan, records) =
+        borderq::sweep::collect(&dirs).map_err(|e| Failure::input(vec![e.to_string()]))?;
+    finish_sweep(&plan, &records, &args.output, !args.no_charts, args.quiet)
+}
