@@ -311,3 +311,27 @@ pub fn string<'n>(node: &'n Node, path: &str, problems: &mut Problems) -> Option
         }
     }
 }
+
+/// The items of an array of tables, written `[[header]]` in the file (for the
+/// message when `node` is something else).
+pub fn array_of_tables<'n>(
+    node: &'n Node,
+    path: &str,
+    header: &str,
+    problems: &mut Problems,
+) -> Option<&'n [Node]> {
+    match &node.value {
+        Value::Array(items) => Some(items),
+        other => {
+            problems.at(
+                path,
+                &node.origin,
+                format!(
+                    "expected an array of tables ([[{header}]]), found {}",
+                    other.type_name()
+                ),
+            );
+            None
+        }
+    }
+}

@@ -1,8 +1,8 @@
 //! Policy events: the rule changes a scenario makes at given times.
 
 use crate::scenario::error::Problems;
-use crate::scenario::reader::TableReader;
-use crate::scenario::tree::{Node, Value};
+use crate::scenario::reader::{array_of_tables, TableReader};
+use crate::scenario::tree::Node;
 use crate::scenario::{Action, BoothGroup, GroupId, ModeId, PolicyEvent, Stage, StageId};
 
 use super::{Ctx, MAX_BOOTHS};
@@ -25,15 +25,7 @@ pub(super) fn read_events(
     groups: &[BoothGroup],
     p: &mut Problems,
 ) -> Vec<PolicyEvent> {
-    let Value::Array(items) = &node.value else {
-        p.at(
-            "events",
-            &node.origin,
-            format!(
-                "expected an array of tables ([[events]]), found {}",
-                node.value.type_name()
-            ),
-        );
+    let Some(items) = array_of_tables(node, "events", "events", p) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -1,8 +1,8 @@
 //! Observations: the reported figures a run is compared against.
 
 use crate::scenario::error::Problems;
-use crate::scenario::reader::TableReader;
-use crate::scenario::tree::{Node, Value};
+use crate::scenario::reader::{array_of_tables, TableReader};
+use crate::scenario::tree::Node;
 use crate::scenario::{Metric, Observation};
 
 use super::Ctx;
@@ -15,15 +15,7 @@ const METRICS: [&str; 4] = [
 ];
 
 pub(super) fn read_observations(node: &Node, ctx: &Ctx<'_>, p: &mut Problems) -> Vec<Observation> {
-    let Value::Array(items) = &node.value else {
-        p.at(
-            "observations",
-            &node.origin,
-            format!(
-                "expected an array of tables ([[observations]]), found {}",
-                node.value.type_name()
-            ),
-        );
+    let Some(items) = array_of_tables(node, "observations", "observations", p) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -3,8 +3,8 @@
 
 use crate::scenario::dist::Duration;
 use crate::scenario::error::Problems;
-use crate::scenario::reader::TableReader;
-use crate::scenario::tree::{join, Node, Origin, Value};
+use crate::scenario::reader::{array_of_tables, TableReader};
+use crate::scenario::tree::{join, Node, Origin};
 use crate::scenario::{Action, BoothGroup, GroupId, Mode, ModeId, PolicyEvent, Stage, StageId};
 
 use super::{Ctx, MAX_BOOTHS};
@@ -16,15 +16,7 @@ pub(super) fn read_stages(
 ) -> (Vec<Stage>, Vec<BoothGroup>) {
     let mut stages = Vec::new();
     let mut groups = Vec::new();
-    let Value::Array(items) = &node.value else {
-        p.at(
-            "stages",
-            &node.origin,
-            format!(
-                "expected an array of tables ([[stages]]), found {}",
-                node.value.type_name()
-            ),
-        );
+    let Some(items) = array_of_tables(node, "stages", "stages", p) else {
         return (stages, groups);
     };
     if items.is_empty() {
@@ -51,19 +43,18 @@ pub(super) fn read_stages(
         let stage_id = StageId(stages.len());
         let mut ids = Vec::new();
         match t.node("booths") {
-            Some(Node {
-                value: Value::Array(bs),
-                origin,
-            }) => {
-                if bs.is_empty() {
+            Some(booths) => {
+                let bpath = t.key_path("booths");
+                let bs = array_of_tables(booths, &bpath, "stages.booths", p);
+                if bs.is_some_and(<[Node]>::is_empty) {
                     p.at(
-                        &t.key_path("booths"),
-                        origin,
+                        &bpath,
+                        &booths.origin,
                         "no booth groups (allowed: at least one [[stages.booths]])",
                     );
                 }
                 let first = groups.len();
-                for (gi, b) in bs.iter().enumerate() {
+                for (gi, b) in bs.unwrap_or_default().iter().enumerate() {
                     let gpath = format!(
                         "{spath}.booths.{}",
                         b.name().map_or_else(|| gi.to_string(), str::to_string)
@@ -78,14 +69,6 @@ pub(super) fn read_stages(
                     }
                 }
             }
-            Some(other) => p.at(
-                &t.key_path("booths"),
-                &other.origin,
-                format!(
-                    "expected an array of tables ([[stages.booths]]), found {}",
-                    other.value.type_name()
-                ),
-            ),
             None => t.missing("booths", "the stage's booth groups, [[stages.booths]]", p),
         }
         let buffer = t.opt_int("buffer", 0, 100_000_000, p).map(|b| b as u32);
