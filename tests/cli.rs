@@ -453,3 +453,40 @@ fn bench_reports_every_round_and_the_median() {
         assert_eq!(r["check"], "7/7 observations within tolerance");
     }
 }
+
+#[test]
+fn the_summary_lines_up_the_observations_and_names_only_files_written() {
+    let dir = scratch("summary");
+    let out = borderq_ok(&[
+        "run",
+        "scenarios/verkhny-lars-2022.toml",
+        "-r",
+        "2",
+        "--no-charts",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("  ✓") || l.starts_with("  ✗"))
+        .collect();
+    assert!(rows.len() >= 5, "{stdout}");
+    // Where, in characters, each row's model mean ends and its reported
+    // figure ends: the same on every row (the figures differ in width).
+    let column_ends = |row: &str| {
+        let chars: Vec<char> = row.chars().collect();
+        let at = |word: &str| row[..row.find(word).unwrap()].chars().count() + word.len();
+        let end_of_number = |from: usize| {
+            let start = (from..chars.len()).find(|&i| chars[i] != ' ').unwrap();
+            (start..chars.len()).find(|&i| chars[i] == ' ').unwrap()
+        };
+        (end_of_number(at("model")), end_of_number(at("reported")))
+    };
+    let first = column_ends(rows[0]);
+    for row in &rows {
+        assert_eq!(column_ends(row), first, "{row}");
+    }
+    let wrote = stdout.lines().find(|l| l.starts_with("wrote")).unwrap();
+    assert!(!wrote.contains("SVG"), "{wrote}");
+}

@@ -174,10 +174,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             )
             .unwrap();
         }
-        println!(
-            "\nwrote{files} run.json (and SVG charts) to {}",
-            dir.display()
-        );
+        let svg = if args.no_charts {
+            ""
+        } else {
+            " (and SVG charts)"
+        };
+        println!("\nwrote{files} run.json{svg} to {}", dir.display());
         eprintln!(
             "{reps} replications, {events} events in {wall:.2} s ({:.2e} events/s)",
             events as f64 / wall

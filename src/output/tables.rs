@@ -362,21 +362,36 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
             "\nobservations (model mean ± 95% interval against the reported figure ± tolerance)"
         )
         .unwrap();
-        for o in &report.observations {
-            let when = match &o.until {
-                Some(u) => format!("{} → {}", o.at, u),
-                None => o.at.clone(),
-            };
+        // Columns as wide as their widest entry, so the figures line up.
+        let rows: Vec<_> = report
+            .observations
+            .iter()
+            .map(|o| {
+                let when = match &o.until {
+                    Some(u) => format!("{} → {}", o.at, u),
+                    None => o.at.clone(),
+                };
+                // The mean and its half-width in columns of their own.
+                let model = est(&o.simulated, 1);
+                let (mean, half) = match model.split_once(' ') {
+                    Some((m, h)) => (m.to_string(), h.to_string()),
+                    None => (model, String::new()),
+                };
+                let reported = num(o.observed, 1);
+                let tolerance = format!("±{}", num(o.tolerance, 1));
+                [when, mean, half, reported, tolerance]
+            })
+            .collect();
+        let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+        let [w_when, w_mean, w_half, w_reported, w_tolerance] = std::array::from_fn(width);
+        for (o, [when, mean, half, reported, tolerance]) in report.observations.iter().zip(&rows) {
             writeln!(
                 out,
-                "  {} {:<16} {:<9} {:<34} model {:>10}  reported {:>8} ±{:<6} {}",
+                "  {} {:<16} {:<9} {when:<w_when$}  model {mean:>w_mean$} {half:<w_half$}  \
+                 reported {reported:>w_reported$} {tolerance:<w_tolerance$}  {}",
                 if o.within { "✓" } else { "✗" },
                 o.metric,
                 o.mode.as_deref().unwrap_or("all"),
-                when,
-                est(&o.simulated, 1),
-                num(o.observed, 1),
-                num(o.tolerance, 1),
                 o.source
             )
             .unwrap();
