@@ -236,3 +236,42 @@ fn a_whole_number_axis_is_labelled_at_whole_numbers_only() {
     // Left to itself, plotters labels 3.6, 3.8, 4, 4.2, … 5.4 here.
     assert_eq!(x_tick_labels(&svg), ["4", "5"]);
 }
+
+#[test]
+fn the_sweep_table_lines_up_its_means() {
+    let dir = scratch("table");
+    let out = borderq_ok(&[
+        "sweep",
+        "scenarios/mmc.toml",
+        "--vary",
+        "stages.counter.booths.servers.count=10,12",
+        "--vary",
+        "speed=0.9,1.1",
+        "-r",
+        "3",
+        "--set",
+        "end_after_crossings=5000",
+        "--no-charts",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(rows.len(), 4, "{stdout}");
+    // Each "±" column at one place on every row, whatever the means' widths
+    // (the waits here run from hundredths of a minute to several minutes).
+    let places = |row: &str| -> Vec<usize> {
+        row.chars()
+            .enumerate()
+            .filter(|&(_, c)| c == '±')
+            .map(|(i, _)| i)
+            .collect()
+    };
+    for row in &rows {
+        assert_eq!(places(row), places(rows[0]), "{stdout}");
+    }
+}

@@ -1,7 +1,6 @@
 //! `borderq sweep` and `borderq merge`: a grid of settings run on all cores or
 //! as one shard of a cluster job, and the shards' records combined.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -165,26 +164,68 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
         })
         .map(|(i, _)| i)
         .collect();
-    let keys: Vec<&str> = r.plan.axes.iter().map(|a| a.key.as_str()).collect();
-    write!(out, "{}", keys.join("  ")).unwrap();
+    // One column per swept key, then one per metric shown as "mean ±half":
+    // the means right-aligned on each other, each column as wide as its
+    // widest entry or its name.
+    let mut columns: Vec<(String, Vec<String>)> = r
+        .plan
+        .axes
+        .iter()
+        .enumerate()
+        .map(|(k, a)| {
+            let values = r.points.iter().map(|p| p.values.0[k].1.clone()).collect();
+            (a.key.clone(), values)
+        })
+        .collect();
     for &i in &shown {
-        write!(out, "  {}", r.plan.metrics[i]).unwrap();
+        let means: Vec<String> = r
+            .points
+            .iter()
+            .map(|p| tables::num(p.metrics.0[i].1.mean, 2))
+            .collect();
+        let halves: Vec<String> = r
+            .points
+            .iter()
+            .map(|p| {
+                let e = p.metrics.0[i].1;
+                format!("±{}", tables::num((e.ci95[1] - e.ci95[0]) / 2.0, 2))
+            })
+            .collect();
+        let w_mean = means.iter().map(|m| m.chars().count()).max().unwrap_or(0);
+        let cells = means
+            .iter()
+            .zip(&halves)
+            .map(|(m, h)| format!("{m:>w_mean$} {h}"))
+            .collect();
+        columns.push((r.plan.metrics[i].clone(), cells));
     }
-    out.push('\n');
-    for p in &r.points {
-        let vals: Vec<String> = p.values.0.iter().map(|(_, v)| v.clone()).collect();
-        write!(out, "{}", vals.join("  ")).unwrap();
-        for &i in &shown {
-            let e = p.metrics.0[i].1;
-            write!(
-                out,
-                "  {} ±{}",
-                tables::num(e.mean, 2),
-                tables::num((e.ci95[1] - e.ci95[0]) / 2.0, 2)
-            )
-            .unwrap();
-        }
-        out.push('\n');
+    let widths: Vec<usize> = columns
+        .iter()
+        .map(|(name, cells)| {
+            cells
+                .iter()
+                .chain(std::iter::once(name))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, &w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    out += &line(columns.iter().map(|(name, _)| name.as_str()).collect());
+    for row in 0..r.points.len() {
+        out += &line(
+            columns
+                .iter()
+                .map(|(_, cells)| cells[row].as_str())
+                .collect(),
+        );
     }
     out
 }
