@@ -10,6 +10,17 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // A panic is a bug, not bad input: say so, and end with exit code 1 as
+    // any other failure does (not an abort and its core file).
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        eprintln!(
+            "error: borderq stopped on an internal error (a bug); please report it with the \
+             command and the scenario file"
+        );
+        std::process::exit(1);
+    }));
     let cli = cli::Cli::parse();
     let result = match &cli.command {
         cli::Command::Run(args) => commands::run(args),
