@@ -178,24 +178,19 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
         })
         .collect();
     for &i in &shown {
-        let means: Vec<String> = r
+        let parts: Vec<_> = r
             .points
             .iter()
-            .map(|p| tables::num(p.metrics.0[i].1.mean, 2))
+            .map(|p| tables::est_parts(&p.metrics.0[i].1, 2))
             .collect();
-        let halves: Vec<String> = r
-            .points
+        let w_mean = parts
             .iter()
-            .map(|p| {
-                let e = p.metrics.0[i].1;
-                format!("±{}", tables::num((e.ci95[1] - e.ci95[0]) / 2.0, 2))
-            })
-            .collect();
-        let w_mean = means.iter().map(|m| m.chars().count()).max().unwrap_or(0);
-        let cells = means
+            .map(|(m, _)| m.chars().count())
+            .max()
+            .unwrap_or(0);
+        let cells = parts
             .iter()
-            .zip(&halves)
-            .map(|(m, h)| format!("{m:>w_mean$} {h}"))
+            .map(|(m, h)| format!("{m:>w_mean$} {}", h.as_deref().unwrap_or("")))
             .collect();
         columns.push((r.plan.metrics[i].clone(), cells));
     }

@@ -201,15 +201,24 @@ pub fn observations_csv(report: &Report) -> String {
 /// A mean and its 95% half-width at `d` decimals, or up to two more where
 /// the half-width would round to nothing ("0.13 ±0.02", not "0.1 ±0").
 fn est(e: &Estimate, d: usize) -> String {
+    match est_parts(e, d) {
+        (mean, Some(half)) => format!("{mean} {half}"),
+        (mean, None) => mean,
+    }
+}
+
+/// [`est`] in two parts, the mean and the "±half-width" (none when the
+/// interval is a point), for tables that line them up in columns.
+pub fn est_parts(e: &Estimate, d: usize) -> (String, Option<String>) {
     if e.mean.is_nan() {
-        return "n/a".to_string();
+        return ("n/a".to_string(), None);
     }
     let half = (e.ci95[1] - e.ci95[0]) / 2.0;
     if half == 0.0 {
-        return num(e.mean, d);
+        return (num(e.mean, d), None);
     }
     let d = (d..=d + 2).find(|&d| num(half, d) != "0").unwrap_or(d + 2);
-    format!("{} ±{}", num(e.mean, d), num(half, d))
+    (num(e.mean, d), Some(format!("±{}", num(half, d))))
 }
 
 /// A length given in km: in metres below one km (a footpath's queue of 54
@@ -372,11 +381,8 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
                     None => o.at.clone(),
                 };
                 // The mean and its half-width in columns of their own.
-                let model = est(&o.simulated, 1);
-                let (mean, half) = match model.split_once(' ') {
-                    Some((m, h)) => (m.to_string(), h.to_string()),
-                    None => (model, String::new()),
-                };
+                let (mean, half) = est_parts(&o.simulated, 1);
+                let half = half.unwrap_or_default();
                 let reported = num(o.observed, 1);
                 let tolerance = format!("±{}", num(o.tolerance, 1));
                 [when, mean, half, reported, tolerance]
