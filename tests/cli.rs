@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{borderq, borderq_ok, read, scratch};
+use common::{assert_plus_minus_aligned, borderq, borderq_ok, read, scratch};
 
 #[test]
 fn outputs_are_byte_identical_at_one_and_two_threads() {
@@ -472,21 +472,9 @@ fn the_summary_lines_up_the_observations_and_names_only_files_written() {
         .filter(|l| l.starts_with("  ✓") || l.starts_with("  ✗"))
         .collect();
     assert!(rows.len() >= 5, "{stdout}");
-    // Where, in characters, each row's model mean ends and its reported
-    // figure ends: the same on every row (the figures differ in width).
-    let column_ends = |row: &str| {
-        let chars: Vec<char> = row.chars().collect();
-        let at = |word: &str| row[..row.find(word).unwrap()].chars().count() + word.len();
-        let end_of_number = |from: usize| {
-            let start = (from..chars.len()).find(|&i| chars[i] != ' ').unwrap();
-            (start..chars.len()).find(|&i| chars[i] == ' ').unwrap()
-        };
-        (end_of_number(at("model")), end_of_number(at("reported")))
-    };
-    let first = column_ends(rows[0]);
-    for row in &rows {
-        assert_eq!(column_ends(row), first, "{row}");
-    }
+    // The model's half-widths and the tolerances each in one column, though
+    // the figures run from 14 to 61,905.
+    assert_plus_minus_aligned(&rows);
     let wrote = stdout.lines().find(|l| l.starts_with("wrote")).unwrap();
     assert!(!wrote.contains("SVG"), "{wrote}");
 }

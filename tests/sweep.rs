@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use borderq::engine::run_replication;
 use borderq::stats::Estimate;
 use borderq::Scenario;
-use common::{borderq, borderq_ok, read, scratch};
+use common::{assert_plus_minus_aligned, borderq, borderq_ok, read, scratch};
 
 /// A grid of 2 × 3 points, 4 replications each: 24 tasks of R2 over 20 days.
 const SWEEP: [&str; 10] = [
@@ -264,14 +264,5 @@ fn the_sweep_table_lines_up_its_means() {
     assert_eq!(rows.len(), 4, "{stdout}");
     // Each "±" column at one place on every row, whatever the means' widths
     // (the waits here run from hundredths of a minute to several minutes).
-    let places = |row: &str| -> Vec<usize> {
-        row.chars()
-            .enumerate()
-            .filter(|&(_, c)| c == '±')
-            .map(|(i, _)| i)
-            .collect()
-    };
-    for row in &rows {
-        assert_eq!(places(row), places(rows[0]), "{stdout}");
-    }
+    assert_plus_minus_aligned(&rows);
 }

@@ -28,6 +28,23 @@ pub fn borderq_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Asserts that every row of a printed table puts its "±" signs at the same
+/// character places as the first row: the columns line up whatever the
+/// widths of the figures.
+pub fn assert_plus_minus_aligned(rows: &[&str]) {
+    let places = |row: &str| -> Vec<usize> {
+        row.chars()
+            .enumerate()
+            .filter(|&(_, c)| c == '±')
+            .map(|(i, _)| i)
+            .collect()
+    };
+    assert!(!places(rows[0]).is_empty(), "no ± in {:?}", rows[0]);
+    for row in rows {
+        assert_eq!(places(row), places(rows[0]), "{}\n{row}", rows[0]);
+    }
+}
+
 /// A fresh, empty folder for one test.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("borderq-test-{}-{name}", std::process::id()));
