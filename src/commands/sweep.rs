@@ -183,11 +183,7 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
             .iter()
             .map(|p| tables::est_parts(&p.metrics.0[i].1, 2))
             .collect();
-        let w_mean = parts
-            .iter()
-            .map(|(m, _)| m.chars().count())
-            .max()
-            .unwrap_or(0);
+        let w_mean = tables::widest(parts.iter().map(|(m, _)| m.as_str()));
         let cells = parts
             .iter()
             .map(|(m, h)| format!("{m:>w_mean$} {}", h.as_deref().unwrap_or("")))
@@ -196,14 +192,7 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
     }
     let widths: Vec<usize> = columns
         .iter()
-        .map(|(name, cells)| {
-            cells
-                .iter()
-                .chain(std::iter::once(name))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|(name, cells)| tables::widest(cells.iter().chain([name]).map(String::as_str)))
         .collect();
     let line = |cells: Vec<&str>| {
         let padded: Vec<String> = cells

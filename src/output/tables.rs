@@ -207,6 +207,16 @@ fn est(e: &Estimate, d: usize) -> String {
     }
 }
 
+/// The width in characters of the widest of `cells`: a column's width in a
+/// printed table.
+pub fn widest<'a>(cells: impl IntoIterator<Item = &'a str>) -> usize {
+    cells
+        .into_iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
 /// [`est`] in two parts, the mean and the "±half-width" (none when the
 /// interval is a point), for tables that line them up in columns.
 pub fn est_parts(e: &Estimate, d: usize) -> (String, Option<String>) {
@@ -388,7 +398,7 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
                 [when, mean, half, reported, tolerance]
             })
             .collect();
-        let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+        let width = |i: usize| widest(rows.iter().map(|r| r[i].as_str()));
         let [w_when, w_mean, w_half, w_reported, w_tolerance] = std::array::from_fn(width);
         for (o, [when, mean, half, reported, tolerance]) in report.observations.iter().zip(&rows) {
             writeln!(
