@@ -478,3 +478,33 @@ fn the_summary_lines_up_the_observations_and_names_only_files_written() {
     let wrote = stdout.lines().find(|l| l.starts_with("wrote")).unwrap();
     assert!(!wrote.contains("SVG"), "{wrote}");
 }
+
+#[test]
+fn the_readme_shows_what_the_main_job_prints() {
+    // README's "What it shows" quotes lines of the main job's summary; each
+    // must be a line the program prints today, so the page cannot go stale.
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let (_, after) = readme
+        .split_once("```\ncar\n")
+        .expect("README quotes the summary from its `car` block");
+    let (quoted, _) = after.split_once("```").expect("the quote ends");
+    let quoted: Vec<&str> = quoted.lines().filter(|l| !l.is_empty()).collect();
+    assert!(quoted.len() >= 10, "{quoted:?}");
+
+    let dir = scratch("readme");
+    let out = borderq_ok(&[
+        "run",
+        "scenarios/verkhny-lars-2022.toml",
+        "--no-charts",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let printed: Vec<&str> = stdout.lines().collect();
+    for line in quoted {
+        assert!(
+            printed.contains(&line),
+            "README quotes a line the program does not print:\n{line}\n\nit prints:\n{stdout}"
+        );
+    }
+}
