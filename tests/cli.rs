@@ -244,7 +244,13 @@ fn bad_scenarios_get_located_messages_and_exit_2() {
         "no-booths",
         &GOOD.replace("count = 2", "count = 0"),
         &[],
-        &["stages.exit: no booth of this stage is ever open"],
+        &["bad.toml:12:9: stages.exit: no booth of this stage is ever open"],
+    );
+    rejects(
+        "no-booths-set",
+        GOOD,
+        &["--set", "stages.exit.booths.cars.count=0"],
+        &["(--set stages.exit.booths.cars.count=0): stages.exit: no booth of this stage is ever open"],
     );
     rejects(
         "profile-order",

@@ -4,7 +4,7 @@
 use crate::scenario::dist::Duration;
 use crate::scenario::error::Problems;
 use crate::scenario::reader::{array_of_tables, TableReader};
-use crate::scenario::tree::{join, Node, Origin};
+use crate::scenario::tree::{join, Node, Origin, Value};
 use crate::scenario::{Action, BoothGroup, GroupId, Mode, ModeId, PolicyEvent, Stage, StageId};
 
 use super::{Ctx, MAX_BOOTHS};
@@ -319,7 +319,7 @@ pub(super) fn check_service_coverage(
             );
         }
     }
-    for s in stages {
+    for (i, s) in stages.iter().enumerate() {
         let ever_open = s.groups.iter().any(|&g| {
             groups[g.0].count > 0
                 || groups[g.0].schedule.iter().any(|&(_, c)| c > 0)
@@ -330,11 +330,37 @@ pub(super) fn check_service_coverage(
         if !ever_open {
             p.at(
                 &format!("stages.{}", s.name),
-                &root.origin,
+                &first_count_origin(root, i),
                 "no booth of this stage is ever open (allowed: a count above 0, or a set_booths event that opens one)",
             );
         }
     }
+}
+
+/// Where the first booth count of the `i`-th stage was written (in the file
+/// or by a `--set`), for a message about its booths; the stage's own table,
+/// or the root, when there is none.
+fn first_count_origin(root: &Node, i: usize) -> Origin {
+    let stage = root
+        .entries()
+        .and_then(|es| es.iter().find(|e| e.key == "stages"))
+        .and_then(|e| match &e.node.value {
+            Value::Array(stages) => stages.get(i),
+            _ => None,
+        });
+    let count = stage
+        .and_then(Node::entries)
+        .and_then(|es| es.iter().find(|e| e.key == "booths"))
+        .and_then(|e| match &e.node.value {
+            Value::Array(groups) => groups.first(),
+            _ => None,
+        })
+        .and_then(Node::entries)
+        .and_then(|es| es.iter().find(|e| e.key == "count"));
+    count
+        .map(|e| e.node.origin.clone())
+        .or_else(|| stage.map(|s| s.origin.clone()))
+        .unwrap_or_else(|| root.origin.clone())
 }
 
 /// Where mode `name` is declared, for a message about it (the root if it is not).
