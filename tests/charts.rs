@@ -44,11 +44,7 @@ fn svg_charts_carry_their_words() {
         ),
         (
             Chart::WaitDistribution,
-            &[
-                "distribution of waits",
-                "wait (minutes, log scale)",
-                "pedestrian",
-            ],
+            &["distribution of waits", "wait (log scale)", "pedestrian"],
         ),
         (
             Chart::CrossingsPerDay,
@@ -169,5 +165,44 @@ fn bands_span_the_replications_and_collapse_to_the_mean_for_one() {
     assert!(
         wide > 100,
         "three replications differ: {wide} samples with a range"
+    );
+}
+
+/// The labels under the x axis of an SVG chart, left to right: the centred
+/// texts on the line most of them share (the title and the axis name sit
+/// on lines of their own).
+fn x_tick_labels(svg: &str) -> Vec<String> {
+    let centred: Vec<(String, String)> = svg
+        .split("<text ")
+        .skip(1)
+        .filter(|t| t.contains(r#"text-anchor="middle""#) && !t.contains("rotate"))
+        .filter_map(|t| {
+            let y = t.split_once(r#"y=""#)?.1.split('"').next()?.to_string();
+            let text = t.split_once('>')?.1.split("</text>").next()?.trim();
+            Some((y, text.to_string()))
+        })
+        .collect();
+    let count = |y: &str| centred.iter().filter(|(other, _)| other == y).count();
+    let line = centred
+        .iter()
+        .map(|(y, _)| y.as_str())
+        .max_by_key(|y| count(y))
+        .unwrap_or_default()
+        .to_string();
+    centred
+        .into_iter()
+        .filter(|(y, _)| *y == line)
+        .map(|(_, text)| text)
+        .collect()
+}
+
+#[test]
+fn the_wait_distribution_is_labelled_in_round_durations() {
+    let svg = Chart::WaitDistribution.svg(&lars_report(), SIZE).unwrap();
+    // Waits run from under a second (pedestrians) to two days (cars). Left
+    // to itself, plotters labels this axis 0.01, 0.1, 1.0, … 1000.0 minutes.
+    assert_eq!(
+        x_tick_labels(&svg),
+        ["0.1 s", "1 s", "10 s", "1 min", "10 min", "1 h", "6 h", "1 day"]
     );
 }

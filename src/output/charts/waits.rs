@@ -3,6 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::axis::{duration_label, duration_ticks};
 use super::{date_label, err, frame, house_mesh, legend, marker, span_days, time_axis, COLOURS};
 use crate::report::Report;
 
@@ -102,13 +103,19 @@ pub(super) fn wait_distribution<DB: DrawingBackend>(
         "{}: distribution of waits (all replications)",
         report.scenario
     );
+    let (ticks, faint) = duration_ticks(lo, hi * 1.2);
+    let x_axis = (lo..hi * 1.2)
+        .log_scale()
+        .with_key_points(ticks)
+        .with_light_points(faint);
     let mut chart = frame(area, &title, 80)
-        .build_cartesian_2d((lo..hi * 1.2).log_scale(), 0.0..1.0)
+        .build_cartesian_2d(x_axis, 0.0..1.0)
         .map_err(err)?;
     house_mesh(
         chart
             .configure_mesh()
-            .x_desc("wait (minutes, log scale)")
+            .x_label_formatter(&|x| duration_label(*x))
+            .x_desc("wait (log scale)")
             .y_desc("share who waited at most this long"),
     )
     .draw()
