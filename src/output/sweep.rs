@@ -128,7 +128,7 @@ pub fn draw_metric<DB: DrawingBackend>(
                 if whole && (x - x.round()).abs() > 1e-9 {
                     String::new()
                 } else if is_numeric {
-                    num(*x, 3)
+                    charts::chart_number(x)
                 } else {
                     labels.get(x.round() as usize).cloned().unwrap_or_default()
                 }

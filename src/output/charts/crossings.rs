@@ -84,7 +84,7 @@ pub(super) fn crossings_per_day<DB: DrawingBackend>(
             .map_err(err)?
             .label(format!(
                 "{name} ({} units in all)",
-                crate::output::tables::num(units, 0)
+                super::chart_number(&units.round())
             ))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled()));
     }

@@ -18,6 +18,7 @@ use plotters::style::FontStyle;
 
 use super::files::{write_atomic, OutputError};
 use crate::report::Report;
+pub use axis::chart_number;
 use axis::{date_label, span_days, time_axis};
 use crossings::crossings_per_day;
 use over_time::{queue_chart, utilisation};
@@ -237,11 +238,13 @@ pub fn frame<'a, 'b, DB: DrawingBackend>(
     builder
 }
 
-/// The house style of a chart's grid: its label fonts and faint minor lines.
-pub fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+/// The house style of a chart's grid: its label fonts, faint minor lines and
+/// the numbers of its value axis ([`chart_number`]).
+pub fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged<ValueType = f64>, DB: DrawingBackend>(
     mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
 ) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
     mesh.label_style(("sans-serif", 16))
+        .y_label_formatter(&chart_number)
         .axis_desc_style(("sans-serif", 18))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
 }
