@@ -124,7 +124,8 @@ pub struct SweepArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Do not draw the charts.
+    /// Do not draw the charts; sweep charts of an earlier sweep in the
+    /// folder are removed, as they would not match this one.
     #[arg(long)]
     pub no_charts: bool,
 }
@@ -144,7 +145,8 @@ pub struct MergeArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Do not draw the charts.
+    /// Do not draw the charts; sweep charts of an earlier sweep in the
+    /// folder are removed, as they would not match this one.
     #[arg(long)]
     pub no_charts: bool,
 }
@@ -219,7 +221,9 @@ pub struct RunArgs {
     pub max_events: f64,
 
     /// Do not draw the charts (queue-km, queue-units, wait-by-arrival,
-    /// wait-distribution, crossings-per-day, utilisation; PNG and SVG).
+    /// wait-distribution, crossings-per-day, utilisation; PNG and SVG);
+    /// those of an earlier run in the folder are removed, as they would not
+    /// match this one.
     #[arg(long)]
     pub no_charts: bool,
 }

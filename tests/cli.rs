@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_plus_minus_aligned, borderq, borderq_ok, read, scratch};
+use common::{assert_plus_minus_aligned, borderq, borderq_ok, chart_files, read, scratch};
 
 #[test]
 fn outputs_are_byte_identical_at_one_and_two_threads() {
@@ -513,4 +513,37 @@ fn the_readme_shows_what_the_main_job_prints() {
             "README quotes a line the program does not print:\n{line}\n\nit prints:\n{stdout}"
         );
     }
+}
+
+#[test]
+fn a_run_without_charts_removes_the_charts_of_an_earlier_run() {
+    let dir = scratch("stale-charts");
+    let d = dir.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "scenarios/mmc.toml",
+            "-r",
+            "1",
+            "--set",
+            "horizon_h=2",
+            "-o",
+            d,
+        ];
+        args.extend_from_slice(extra);
+        String::from_utf8_lossy(&borderq_ok(&args).stdout).into_owned()
+    };
+    run(&[]);
+    assert_eq!(chart_files(&dir).len(), 12);
+    // A file of the user's own that only looks like a chart stays.
+    std::fs::write(dir.join("queue-km-before.png"), b"mine").unwrap();
+    let stdout = run(&["--no-charts"]);
+    assert_eq!(chart_files(&dir), ["queue-km-before.png"]);
+    assert!(
+        stdout.contains("removed 12 chart files of an earlier run"),
+        "{stdout}"
+    );
+    // Nothing to remove the second time, and nothing said.
+    let stdout = run(&["--no-charts"]);
+    assert!(!stdout.contains("removed"), "{stdout}");
 }

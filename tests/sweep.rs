@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use borderq::engine::run_replication;
 use borderq::stats::Estimate;
 use borderq::Scenario;
-use common::{assert_plus_minus_aligned, borderq, borderq_ok, read, scratch};
+use common::{assert_plus_minus_aligned, borderq, borderq_ok, chart_files, read, scratch};
 
 /// A grid of 2 × 3 points, 4 replications each: 24 tasks of R2 over 20 days.
 const SWEEP: [&str; 10] = [
@@ -265,4 +265,48 @@ fn the_sweep_table_lines_up_its_means() {
     // Each "±" column at one place on every row, whatever the means' widths
     // (the waits here run from hundredths of a minute to several minutes).
     assert_plus_minus_aligned(&rows);
+}
+
+#[test]
+fn a_sweep_removes_the_charts_of_an_earlier_sweep_it_does_not_redraw() {
+    let dir = scratch("stale-sweep-charts");
+    let d = dir.to_str().unwrap();
+    let sweep = |scenario: &str, vary: &str, extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            scenario,
+            "--vary",
+            vary,
+            "-r",
+            "2",
+            "--set",
+            "horizon_h=6",
+            "-o",
+            d,
+        ];
+        args.extend_from_slice(extra);
+        String::from_utf8_lossy(&borderq_ok(&args).stdout).into_owned()
+    };
+    // R1's metrics are its one mode's: four charts, and three of the whole crossing.
+    sweep("scenarios/mmc.toml", "speed=1,1.1", &[]);
+    let r1 = chart_files(&dir);
+    assert!(
+        r1.contains(&"sweep-customer_wait_mean_min.png".to_string()),
+        "{r1:?}"
+    );
+    // R2 has other modes: R1's per-mode charts go, the shared ones are redrawn.
+    let stdout = sweep("scenarios/border-r2.toml", "speed=1,1.1", &[]);
+    let r2 = chart_files(&dir);
+    assert!(r2.iter().all(|n| !n.contains("customer")), "{r2:?}");
+    assert!(
+        r2.contains(&"sweep-car_wait_mean_min.svg".to_string()),
+        "{r2:?}"
+    );
+    assert!(
+        stdout.contains("chart files of an earlier sweep"),
+        "{stdout}"
+    );
+    // Without charts, none is left to stand beside the new sweep.csv.
+    sweep("scenarios/border-r2.toml", "speed=1,1.1", &["--no-charts"]);
+    assert_eq!(chart_files(&dir), Vec::<String>::new());
 }

@@ -137,15 +137,19 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let report = aggregate(&sc, outs);
     let mut written =
         output::write_report(&report, &dir).map_err(|e| Failure::other(e.to_string()))?;
-    if !args.no_charts {
-        let charts = output::charts::write_charts(&report, &dir)
-            .map_err(|e| Failure::other(e.to_string()))?;
-        written.extend(
-            charts
-                .into_iter()
-                .filter(|p| p.extension().is_some_and(|e| e == "png")),
-        );
-    }
+    let charts = if args.no_charts {
+        Vec::new()
+    } else {
+        output::charts::write_charts(&report, &dir).map_err(|e| Failure::other(e.to_string()))?
+    };
+    // Charts of an earlier run into this folder no longer describe it.
+    let removed = output::files::remove_stale(&dir, &charts, output::charts::is_chart_file)
+        .map_err(|e| Failure::other(e.to_string()))?;
+    written.extend(
+        charts
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "png")),
+    );
     let run_json = serde_json::json!({
         "wall_s": wall,
         "threads": if args.threads == 0 { rayon::current_num_threads() } else { args.threads },
@@ -180,6 +184,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             " (and SVG charts)"
         };
         println!("\nwrote{files} run.json{svg} to {}", dir.display());
+        print_removed("run", &removed);
         eprintln!(
             "{reps} replications, {events} events in {wall:.2} s ({:.2e} events/s)",
             events as f64 / wall
@@ -338,4 +343,16 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// Names the charts of an earlier `run` or `sweep` (`what`) removed from
+/// the output folder.
+fn print_removed(what: &str, removed: &[String]) {
+    if !removed.is_empty() {
+        println!(
+            "removed {} chart files of an earlier {what} that no longer match it: {}",
+            removed.len(),
+            removed.join(" ")
+        );
+    }
 }

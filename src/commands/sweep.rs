@@ -137,6 +137,10 @@ fn finish_sweep(
         .map_err(|e| Failure::input(vec![e.to_string()]))?;
     let written = output::sweep::write_sweep(&report, dir, charts)
         .map_err(|e| Failure::other(e.to_string()))?;
+    // Charts of an earlier sweep into this folder (other metrics, or
+    // charts this one did not draw) no longer describe it.
+    let removed = output::files::remove_stale(dir, &written, output::sweep::is_sweep_chart)
+        .map_err(|e| Failure::other(e.to_string()))?;
     if !quiet {
         print!("{}", sweep_table(&report));
         println!(
@@ -145,6 +149,7 @@ fn finish_sweep(
             if charts { ", charts" } else { "" },
             dir.display()
         );
+        super::print_removed("sweep", &removed);
     }
     Ok(())
 }

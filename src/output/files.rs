@@ -73,3 +73,27 @@ pub fn write_atomic_with(
     }
     Ok(path)
 }
+
+/// Removes the files of `dir` that borderq writes (`ours` says which names)
+/// but this run did not (`written`): charts of an earlier run that would
+/// otherwise stand beside the new outputs as if they described it. Returns
+/// the names removed, in name order.
+pub fn remove_stale(
+    dir: &Path,
+    written: &[PathBuf],
+    ours: impl Fn(&str) -> bool,
+) -> Result<Vec<String>, OutputError> {
+    let mut stale: Vec<String> = fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| ours(name) && !written.iter().any(|p| p.ends_with(name)))
+        .collect();
+    stale.sort();
+    for name in &stale {
+        let path = dir.join(name);
+        fs::remove_file(&path).map_err(io(&path))?;
+    }
+    Ok(stale)
+}

@@ -161,6 +161,11 @@ pub fn draw_metric<DB: DrawingBackend>(
     area.present().map_err(|e| err(&e))
 }
 
+/// Whether `name` is the file of a sweep chart (PNG or SVG), of any metric.
+pub fn is_sweep_chart(name: &str) -> bool {
+    name.starts_with("sweep-") && (name.ends_with(".png") || name.ends_with(".svg"))
+}
+
 /// Writes `sweep.csv`, `sweep.json` and, unless `charts` is false, a PNG and an
 /// SVG per metric (`sweep-METRIC.png`).
 pub fn write_sweep(r: &SweepReport, dir: &Path, charts: bool) -> Result<Vec<PathBuf>, OutputError> {

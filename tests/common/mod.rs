@@ -53,6 +53,17 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The PNG and SVG files in a folder, by name.
+pub fn chart_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png") || n.ends_with(".svg"))
+        .collect();
+    names.sort();
+    names
+}
+
 /// A file's bytes.
 pub fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))

@@ -200,6 +200,14 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
+/// Whether `name` is the file of one of the run charts (PNG or SVG).
+pub fn is_chart_file(name: &str) -> bool {
+    Chart::ALL.iter().any(|c| {
+        name.strip_prefix(c.stem())
+            .is_some_and(|ext| ext == ".png" || ext == ".svg")
+    })
+}
+
 /// Writes every chart as PNG and SVG into `dir`.
 pub fn write_charts(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
     let mut out = Vec::new();
