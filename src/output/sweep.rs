@@ -110,7 +110,14 @@ pub fn draw_metric<DB: DrawingBackend>(
         .flat_map(|g| g.1.iter().map(|p| p.2.min(p.1)))
         .fold(0.0f64, f64::min);
     let y_hi = if y_hi > y_lo { y_hi * 1.1 } else { y_lo + 1.0 };
-    let title = format!("{}: {name} against {}", r.plan.scenario, first.key);
+    // The title says what is measured; the x axis names the swept key.
+    let (what, unit) = crate::sweep::metric_words(name);
+    let title = format!("{}: {what}", r.plan.scenario);
+    let y_desc = if unit.is_empty() {
+        format!("{what}: mean and 95% interval")
+    } else {
+        format!("{what} ({unit}): mean and 95% interval")
+    };
     let mut chart = charts::frame(area, &title, 90)
         .build_cartesian_2d((x_lo - pad)..(x_hi + pad), y_lo..y_hi)
         .map_err(|e| err(&e))?;
@@ -123,7 +130,7 @@ pub fn draw_metric<DB: DrawingBackend>(
         chart
             .configure_mesh()
             .x_desc(first.key.as_str())
-            .y_desc(format!("{name} (mean, 95% interval)"))
+            .y_desc(y_desc)
             .x_label_formatter(&|x| {
                 if whole && (x - x.round()).abs() > 1e-9 {
                     String::new()

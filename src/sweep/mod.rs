@@ -68,6 +68,36 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
     m
 }
 
+/// What a metric of [`metric_names`] measures, in words, and its unit (""
+/// for a count): ("car mean wait", "min"). The name itself for another name.
+pub fn metric_words(name: &str) -> (String, &'static str) {
+    const WHOLE: [(&str, &str, &str); 3] = [
+        ("road_queue_peak_km", "peak queue on the road", "km"),
+        ("crossed_persons", "people crossed", ""),
+        (
+            "in_system_units_at_end",
+            "units still in the system at the end",
+            "",
+        ),
+    ];
+    const PER_MODE: [(&str, &str, &str); 4] = [
+        ("_wait_mean_min", "mean wait", "min"),
+        ("_wait_p95_min", "95th percentile of waits", "min"),
+        ("_queue_peak_km", "peak queue", "km"),
+        ("_crossed_units", "units crossed", ""),
+    ];
+    if let Some(&(_, words, unit)) = WHOLE.iter().find(|(n, _, _)| *n == name) {
+        return (words.to_string(), unit);
+    }
+    PER_MODE
+        .iter()
+        .find_map(|&(suffix, words, unit)| {
+            let mode = name.strip_suffix(suffix)?;
+            Some((format!("{mode} {words}"), unit))
+        })
+        .unwrap_or_else(|| (name.to_string(), ""))
+}
+
 /// The metrics of one replication, in [`metric_names`] order.
 pub fn metrics_of(o: &Outcome) -> Vec<Option<f64>> {
     let finite = |x: f64| x.is_finite().then_some(x);
@@ -403,4 +433,39 @@ pub fn collect(dirs: &[&Path]) -> Result<(Plan, Vec<Record>), SweepError> {
         records.extend(shard.records);
     }
     Ok((plan.expect("at least one file"), records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_of_every_shipped_scenario_has_words() {
+        for file in std::fs::read_dir("scenarios").unwrap() {
+            let path = file.unwrap().path();
+            let sc = Scenario::load(&path, &[]).unwrap();
+            for name in metric_names(&sc) {
+                let (words, _) = metric_words(&name);
+                assert_ne!(words, name, "{}: no words for `{name}`", path.display());
+            }
+        }
+    }
+
+    #[test]
+    fn metric_words_name_the_mode_and_the_unit() {
+        assert_eq!(
+            metric_words("car_wait_mean_min"),
+            ("car mean wait".into(), "min")
+        );
+        // A mode whose name has underscores keeps them.
+        assert_eq!(
+            metric_words("night_bus_queue_peak_km"),
+            ("night_bus peak queue".into(), "km")
+        );
+        assert_eq!(
+            metric_words("crossed_persons"),
+            ("people crossed".into(), "")
+        );
+        assert_eq!(metric_words("unknown"), ("unknown".into(), ""));
+    }
 }
