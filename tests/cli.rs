@@ -547,3 +547,26 @@ fn a_run_without_charts_removes_the_charts_of_an_earlier_run() {
     let stdout = run(&["--no-charts"]);
     assert!(!stdout.contains("removed"), "{stdout}");
 }
+
+#[test]
+fn the_summary_speaks_of_the_run_it_describes() {
+    let dir = scratch("summary-words");
+    let d = dir.to_str().unwrap();
+    let summary = |scenario: &str, extra: &[&str]| {
+        let mut args = vec!["run", scenario, "-r", "1", "--no-charts", "-o", d];
+        args.extend_from_slice(extra);
+        String::from_utf8_lossy(&borderq_ok(&args).stdout).into_owned()
+    };
+    // R1 stops after a number of crossings, and its customers walk.
+    let r1 = summary("scenarios/mmc.toml", &["--set", "end_after_crossings=2000"]);
+    let head = r1.lines().next().unwrap();
+    assert!(
+        head.contains("until 2,000 crossed, within 4800 h"),
+        "{head}"
+    );
+    assert!(!r1.contains("\nroad "), "{r1}");
+    // R2 runs for its horizon, and its cars queue on the road.
+    let r2 = summary("scenarios/border-r2.toml", &["--set", "horizon_h=6"]);
+    assert!(r2.lines().next().unwrap().contains(" for 6 h "), "{r2}");
+    assert!(r2.contains("\nroad      peak "), "{r2}");
+}

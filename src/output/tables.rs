@@ -273,15 +273,22 @@ fn dur(w: &DurationSummary) -> String {
 /// crossings; booth utilisation; every observation beside the model.
 pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> String {
     let mut out = String::new();
+    let span = match report.end_after_crossings {
+        Some(n) => format!(
+            "until {} crossed, within {} h",
+            crate::output::charts::chart_number(&(n as f64)),
+            num(report.horizon_h, 2)
+        ),
+        None => format!("for {} h", num(report.horizon_h, 2)),
+    };
     writeln!(
         out,
-        "{} — {} replication{}, seed {}, from {} for {} h (± is the 95% interval)",
+        "{} — {} replication{}, seed {}, from {} {span} (± is the 95% interval)",
         report.scenario,
         report.replications,
         if report.replications == 1 { "" } else { "s" },
         report.seed,
         report.start,
-        num(report.horizon_h, 2)
     )
     .unwrap();
     // When the mean queue (across replications) is longest: a clearer "when"
@@ -351,14 +358,17 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
             writeln!(out, "  choices   {}", parts.join("; ")).unwrap();
         }
     }
-    writeln!(
-        out,
-        "\nroad      peak {} (the mean longest around {}), mean {}",
-        length(&report.road.queue_peak_km),
-        longest(&report.series.road_km),
-        length(&report.road.queue_mean_km)
-    )
-    .unwrap();
+    // A scenario of walkers alone has no road queue to speak of.
+    if report.vehicle_modes > 0 {
+        writeln!(
+            out,
+            "\nroad      peak {} (the mean longest around {}), mean {}",
+            length(&report.road.queue_peak_km),
+            longest(&report.series.road_km),
+            length(&report.road.queue_mean_km)
+        )
+        .unwrap();
+    }
     writeln!(out, "\nbooth utilisation").unwrap();
     for (name, s) in &report.stages.0 {
         let groups: Vec<String> = s

@@ -266,6 +266,9 @@ pub struct Report {
     /// How many modes are vehicles (on the road).
     #[serde(skip)]
     pub vehicle_modes: usize,
+    /// The crossings after which a replication stops, if the scenario sets them.
+    #[serde(skip)]
+    pub end_after_crossings: Option<u64>,
 }
 
 /// One time-series column across replications.
