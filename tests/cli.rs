@@ -570,3 +570,28 @@ fn the_summary_speaks_of_the_run_it_describes() {
     assert!(r2.lines().next().unwrap().contains(" for 6 h "), "{r2}");
     assert!(r2.contains("\nroad      peak "), "{r2}");
 }
+
+#[test]
+fn check_counts_in_words_and_forecasts_a_road_queue_only_where_there_is_a_road() {
+    let check = |scenario: &str| {
+        String::from_utf8_lossy(&borderq_ok(&["check", scenario]).stdout).into_owned()
+    };
+    let r1 = check("scenarios/mmc.toml");
+    let head = r1.lines().next().unwrap();
+    assert!(
+        head.ends_with("valid. 1 mode, 1 stage, 1 booth group, 0 policy events, 0 observations."),
+        "{head}"
+    );
+    assert!(r1.contains("No mode travels on the road"), "{r1}");
+    assert!(
+        !r1.contains("km around") && !r1.contains("never reaches"),
+        "{r1}"
+    );
+
+    let lars = check("scenarios/verkhny-lars-2022.toml");
+    assert!(lars.contains("3 modes, 2 stages, 5 booth groups, 13 policy events, 7 observations."));
+    assert!(
+        lars.contains("It reaches 15 km around 2022-09-23"),
+        "{lars}"
+    );
+}

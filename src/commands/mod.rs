@@ -46,10 +46,9 @@ fn load(args: &ScenarioArgs, extra: &[String]) -> Result<Scenario, Failure> {
     Scenario::load(&args.scenario, &overrides).map_err(|e| {
         let mut lines = e.lines();
         if e.io.is_none() {
-            let n = lines.len();
             lines.push(format!(
-                "{n} problem{} in the scenario; nothing was run (see docs/scenario-format.md)",
-                if n == 1 { "" } else { "s" }
+                "{} in the scenario; nothing was run (see docs/scenario-format.md)",
+                tables::counted(lines.len(), "problem")
             ));
         }
         Failure::input(lines)
@@ -212,13 +211,13 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     let cap = capacity::analyse(&sc, args.length_km);
     let cal = sc.calendar;
     println!(
-        "{}: valid. {} modes, {} stages, {} booth groups, {} policy events, {} observations.",
+        "{}: valid. {}, {}, {}, {}, {}.",
         sc.name,
-        sc.modes.len(),
-        sc.stages.len(),
-        sc.groups.len(),
-        sc.events.len(),
-        sc.observations.len()
+        tables::counted(sc.modes.len(), "mode"),
+        tables::counted(sc.stages.len(), "stage"),
+        tables::counted(sc.groups.len(), "booth group"),
+        tables::counted(sc.events.len(), "policy event"),
+        tables::counted(sc.observations.len(), "observation"),
     );
     println!("\nOffered load against capacity per period (fluid approximation; ρ > 1 means the queue grows):\n");
     println!(
@@ -255,7 +254,21 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     }
     println!();
     if overloaded > 0 {
-        println!("warning: {overloaded} period/group rows are overloaded (ρ > 1); the simulation runs, and queues grow there.");
+        println!(
+            "warning: {} overloaded (ρ > 1); the simulation runs, and queues grow there.",
+            match overloaded {
+                1 => "1 period/group row is".to_string(),
+                n => format!("{n} period/group rows are"),
+            }
+        );
+    }
+    if !sc
+        .modes
+        .iter()
+        .any(|m| m.kind == borderq::scenario::ModeKind::Vehicle)
+    {
+        println!("No mode travels on the road, so there is no road queue to forecast.");
+        return Ok(());
     }
     let (peak, at) = cap.peak_km;
     println!(

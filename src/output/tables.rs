@@ -17,6 +17,11 @@ pub fn num(x: f64, decimals: usize) -> String {
     rounded_through_integers(x, decimals).unwrap_or_else(|| num_formatted(x, decimals))
 }
 
+/// A count with its noun, plural unless it is one: "1 mode", "3 booth groups".
+pub fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// [`num`] through `format!`, which rounds the exact binary value.
 fn num_formatted(x: f64, decimals: usize) -> String {
     let s = format!("{x:.decimals$}");
@@ -283,10 +288,9 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
     };
     writeln!(
         out,
-        "{} — {} replication{}, seed {}, from {} {span} (± is the 95% interval)",
+        "{} — {}, seed {}, from {} {span} (± is the 95% interval)",
         report.scenario,
-        report.replications,
-        if report.replications == 1 { "" } else { "s" },
+        counted(report.replications as usize, "replication"),
         report.seed,
         report.start,
     )
