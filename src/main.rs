@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    end_quietly_on_a_closed_pipe();
     // A panic is a bug, not bad input: say so, and end with exit code 1 as
     // any other failure does (not an abort and its core file).
     let report = std::panic::take_hook();
@@ -37,5 +38,19 @@ fn main() -> ExitCode {
             }
             ExitCode::from(failure.code)
         }
+    }
+}
+
+/// Rust starts programs with SIGPIPE ignored, so printing into a pipe whose
+/// reader has gone (`borderq check … | head -1`) fails, and `println!` would
+/// panic. A command-line tool ends quietly there instead, as `cat` and `grep`
+/// do: the signal's default action is restored. A run's files are written
+/// before its summary is printed, so none is cut short by a closed stdout.
+fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first in `main`, before any other thread exists; it sets
+    // one signal's disposition to the default and touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -571,6 +571,35 @@ fn the_summary_speaks_of_the_run_it_describes() {
     assert!(r2.contains("\nroad      peak "), "{r2}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_program_quietly_after_its_files() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+
+    // As `borderq run … | head -0`: the reader is gone before the summary.
+    let dir = scratch("closed-pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borderq"))
+        .args([
+            "run",
+            "scenarios/verkhny-lars-2022.toml",
+            "--no-charts",
+            "-o",
+        ])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Ended by SIGPIPE (13), as `cat` would be: no panic, no "internal error".
+    assert_eq!(out.status.signal(), Some(13), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    assert!(dir.join("summary.json").exists());
+}
+
 #[test]
 fn check_counts_in_words_and_forecasts_a_road_queue_only_where_there_is_a_road() {
     let check = |scenario: &str| {
