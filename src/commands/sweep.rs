@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use borderq::output::{self, tables};
-use borderq::sweep::{Axis, RecordError, Shard, SweepError};
+use borderq::sweep::{parse_axes, RecordError, Shard, SweepError};
 
 use super::{check_size, load, Failure};
 use crate::cli::{MergeArgs, SweepArgs};
@@ -35,11 +35,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             "nothing to sweep: give --vary KEY=VALUES (e.g. --vary speed=0.5..2:0.25), or a [sweep] table in the scenario".into(),
         ]));
     }
-    let axes = specs
-        .iter()
-        .map(|s| Axis::parse(s, args.max_points))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::input(vec![e]))?;
+    let axes = parse_axes(&specs, args.max_points).map_err(|e| Failure::input(vec![e]))?;
     let points: usize = axes.iter().map(|a| a.values.len()).product();
     if points > args.max_points {
         return Err(Failure::input(vec![format!(

@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use plan::{Axis, Plan, DEFAULT_MAX_POINTS};
+pub use plan::{parse_axes, Axis, Plan, DEFAULT_MAX_POINTS};
 pub use records::{read_shard, shard_file, Header, Record, RecordError, ShardWriter};
 
 use crate::engine::{run_replication, Outcome};

@@ -74,6 +74,12 @@ pub fn parse_values(text: &str, max_points: usize) -> Result<Vec<String>, String
         if values.iter().any(String::is_empty) {
             return Err(format!("`{text}`: an empty value in the list"));
         }
+        // Two points of one setting would run the same model twice.
+        for (i, v) in values.iter().enumerate() {
+            if let Some(w) = values[..i].iter().find(|w| same_value(w, v)) {
+                return Err(format!("`{text}`: `{w}` and `{v}` are the same value"));
+            }
+        }
         if values.len() > max_points {
             return Err(format!(
                 "{} values, over the cap of {max_points} (raise it with --max-points)",
@@ -82,6 +88,35 @@ pub fn parse_values(text: &str, max_points: usize) -> Result<Vec<String>, String
         }
         Ok(values)
     }
+}
+
+/// Whether two listed values are one: equal as decimal numbers (`1` and
+/// `1.0`), or as text when either is not a number.
+fn same_value(a: &str, b: &str) -> bool {
+    match (Decimal::parse(a), Decimal::parse(b)) {
+        (Some(x), Some(y)) => {
+            let scale = x.scale.max(y.scale);
+            x.at_scale(scale) == y.at_scale(scale)
+        }
+        _ => a == b,
+    }
+}
+
+/// Parses every `KEY=VALUES` of a sweep; a key may be swept once (`speed`
+/// and `service_speed` are one key).
+pub fn parse_axes(specs: &[String], max_points: usize) -> Result<Vec<Axis>, String> {
+    let mut axes: Vec<Axis> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let axis = Axis::parse(spec, max_points)?;
+        if axes.iter().any(|a| a.key == axis.key) {
+            return Err(format!(
+                "--vary {spec}: `{}` is swept twice; give all its values in one --vary",
+                axis.key
+            ));
+        }
+        axes.push(axis);
+    }
+    Ok(axes)
 }
 
 /// A decimal number as an integer mantissa and a count of decimal places.
@@ -270,6 +305,16 @@ mod tests {
         assert!(parse_values("1..2", 100)
             .unwrap_err()
             .contains("needs a step"));
+        assert!(parse_values("1,2,1.0", 100)
+            .unwrap_err()
+            .contains("`1` and `1.0` are the same value"));
+        assert!(parse_values("a,b,a", 100)
+            .unwrap_err()
+            .contains("`a` and `a` are the same value"));
+        let twice = ["speed=1,2".to_string(), "service_speed=3".to_string()];
+        assert!(parse_axes(&twice, 10)
+            .unwrap_err()
+            .contains("`service_speed` is swept twice"));
         assert!(Axis::parse("nokey", 10).unwrap_err().contains("KEY=VALUES"));
         assert_eq!(Axis::parse("speed=1,2", 10).unwrap().key, "service_speed");
     }
