@@ -91,7 +91,7 @@ pub struct SweepArgs {
     pub output: Option<PathBuf>,
 
     /// Worker threads; 0 uses every core.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
 
     /// Run only shard I of N (0-based): tasks k with k mod N = I.
@@ -208,7 +208,7 @@ pub struct RunArgs {
     pub seed: Option<u64>,
 
     /// Worker threads; 0 uses every core.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
 
     /// Print nothing but errors (no progress, no summary).
@@ -240,4 +240,19 @@ pub struct CheckArgs {
     /// Report when the approach queue of all vehicles would reach this length.
     #[arg(long, value_name = "KM", default_value_t = 15.0)]
     pub length_km: f64,
+}
+
+/// The most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 1024;
+
+/// Parses `--threads`: 0 (every core) to [`MAX_THREADS`]. Each thread takes
+/// memory for its stack, so an accidental `--threads 100000` must not start.
+fn threads(text: &str) -> Result<usize, String> {
+    let n: usize = text.parse().map_err(|e| format!("{e}"))?;
+    if n > MAX_THREADS {
+        return Err(format!(
+            "{n} is over the most, {MAX_THREADS} (0 uses every core)"
+        ));
+    }
+    Ok(n)
 }

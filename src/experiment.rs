@@ -21,6 +21,17 @@ pub enum RunError {
     },
 }
 
+/// The threads that run `jobs` jobs when `requested` were asked for (0: one
+/// per core this process may use): never more than the jobs, as a thread
+/// with none to run only costs its start.
+pub fn threads_for(requested: usize, jobs: usize) -> usize {
+    let wanted = match requested {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    wanted.min(jobs).max(1)
+}
+
 /// Runs replications `0..replications` of the scenario on `threads` threads
 /// (0 = all cores). `progress` is called with the number finished so far after
 /// each one (from worker threads; it must not print from there in order).
@@ -42,6 +53,7 @@ pub fn run_replications(
         progress(done.fetch_add(1, Ordering::Relaxed) + 1);
         out
     };
+    let threads = threads_for(threads, replications as usize);
     if threads == 1 {
         // One thread is this one: no pool to start, and the replications'
         // memory, once freed, serves the report (a worker's heap would not).
@@ -62,4 +74,19 @@ pub fn run_replications(
             .map(one)
             .collect()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::threads_for;
+
+    #[test]
+    fn never_more_threads_than_jobs() {
+        assert_eq!(threads_for(8, 3), 3);
+        assert_eq!(threads_for(2, 20), 2);
+        assert_eq!(threads_for(0, 1), 1);
+        assert_eq!(threads_for(5, 0), 1);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(threads_for(0, 10_000), cores);
+    }
 }

@@ -624,3 +624,20 @@ fn check_counts_in_words_and_forecasts_a_road_queue_only_where_there_is_a_road()
         "{lars}"
     );
 }
+
+#[test]
+fn too_many_threads_are_refused_before_any_starts() {
+    // Each thread takes a stack; 100,000 of them would exhaust the memory.
+    let run: &[&str] = &["run", "scenarios/mmc.toml"];
+    let sweep: &[&str] = &["sweep", "scenarios/mmc.toml", "--vary", "speed=1,2"];
+    for command in [run, sweep] {
+        let out = borderq(&[command, &["--threads", "100000"]].concat());
+        let command = command[0];
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("100000 is over the most, 1024 (0 uses every core)"),
+            "{command}: {stderr}"
+        );
+    }
+}

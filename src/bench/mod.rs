@@ -339,11 +339,7 @@ fn run_scenario(w: &Workload, text: &str, overrides: &[String], check: Check) ->
     BenchRow {
         workload: w.name.clone(),
         replications: w.replications,
-        threads: if w.threads == 0 {
-            rayon::current_num_threads()
-        } else {
-            w.threads
-        },
+        threads: crate::experiment::threads_for(w.threads, w.replications as usize),
         customers,
         events,
         wall_s,

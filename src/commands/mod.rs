@@ -151,7 +151,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     );
     let run_json = serde_json::json!({
         "wall_s": wall,
-        "threads": if args.threads == 0 { rayon::current_num_threads() } else { args.threads },
+        "threads": borderq::experiment::threads_for(args.threads, reps as usize),
         "replications": reps,
         "events": events,
         "events_per_s": events as f64 / wall,

@@ -243,7 +243,7 @@ pub fn run_shard(
     progress(finished, total);
 
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(crate::experiment::threads_for(threads, todo.len()))
         .build()
         .map_err(|e| SweepError::Threads(e.to_string()))?;
     let (tx, rx) = mpsc::channel::<Record>();
