@@ -136,15 +136,32 @@ fn merge_refuses_missing_duplicate_and_foreign_records() {
     let r = borderq(&["merge", d, "-o", o, "-q"]);
     let err = String::from_utf8_lossy(&r.stderr).to_string();
     assert_eq!(r.status.code(), Some(2), "{err}");
-    assert!(err.contains("1 task(s) missing: point"), "{err}");
+    assert!(err.contains("1 task missing: point"), "{err}");
     // Duplicate: the record twice.
     lines.push(dropped);
     lines.push(dropped);
     std::fs::write(&f0, lines.join("\n") + "\n").unwrap();
     let r = borderq(&["merge", d, "-o", o, "-q"]);
     let err = String::from_utf8_lossy(&r.stderr).to_string();
-    assert!(err.contains("recorded twice"), "{err}");
+    // Recorded three times, named once.
+    assert!(
+        err.contains("1 task recorded more than once: point"),
+        "{err}"
+    );
     std::fs::write(&f0, &full).unwrap();
+    // The same folder twice is read once.
+    let slash = format!("{d}/");
+    borderq_ok(&["merge", d, &slash, "-o", o, "-q"]);
+    std::fs::remove_dir_all(&out).unwrap();
+    // Two splits of the sweep in one folder would hold every task twice.
+    assert!(sweep(&dir, &["--shard", "0/1"]).status.success());
+    let r = borderq(&["merge", d, "-o", o, "-q"]);
+    let err = String::from_utf8_lossy(&r.stderr).to_string();
+    assert!(
+        err.contains("the folders hold two splits of the sweep"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.join("shard-0-of-1.jsonl")).unwrap();
     // Foreign: a shard of another plan beside them.
     let other = scratch("foreign");
     let mut args = vec!["sweep"];
@@ -309,4 +326,26 @@ fn a_sweep_removes_the_charts_of_an_earlier_sweep_it_does_not_redraw() {
     // Without charts, none is left to stand beside the new sweep.csv.
     sweep("scenarios/border-r2.toml", "speed=1,1.1", &["--no-charts"]);
     assert_eq!(chart_files(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn shards_without_the_job_index_are_refused() {
+    // Without JOB_COMPLETION_INDEX, every pod would run the whole sweep.
+    let dir = scratch("shards-no-index");
+    let mut args = vec!["sweep"];
+    args.extend_from_slice(&SWEEP);
+    args.extend_from_slice(&["-o", dir.to_str().unwrap(), "--shards", "4"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_borderq"))
+        .args(&args)
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--shards 4: JOB_COMPLETION_INDEX is not set"),
+        "{err}"
+    );
+    assert!(err.contains("give --shard I/4"), "{err}");
 }

@@ -235,6 +235,13 @@ fn shard_of(args: &SweepArgs) -> Result<Shard, String> {
             .ok_or("JOB_COMPLETION_INDEX is set: give the number of shards with --shards N (the Job's completions)")?;
         return Shard::parse(&format!("{index}/{count}"));
     }
+    if let Some(n) = args.shards {
+        // Without the index, running every task would be the whole sweep N times.
+        return Err(format!(
+            "--shards {n}: JOB_COMPLETION_INDEX is not set (a Kubernetes Indexed Job sets it); \
+             to run one shard by hand, give --shard I/{n}"
+        ));
+    }
     Ok(Shard::ALL)
 }
 

@@ -13,7 +13,7 @@ pub mod plan;
 pub mod records;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -23,6 +23,7 @@ pub use plan::{parse_axes, Axis, Plan, DEFAULT_MAX_POINTS};
 pub use records::{read_shard, shard_file, Header, Record, RecordError, ShardWriter};
 
 use crate::engine::{run_replication, Outcome};
+use crate::output::tables::counted;
 use crate::report::Named;
 use crate::scenario::{Problem, Scenario};
 use crate::stats::Estimate;
@@ -313,9 +314,13 @@ pub fn aggregate(plan: &Plan, records: &[Record]) -> Result<SweepReport, SweepEr
             )));
         }
         if by_task.insert(r.task, r).is_some() {
-            duplicates.push(plan.task_label(r.task));
+            duplicates.push(r.task);
         }
     }
+    // A task recorded three times is named once.
+    duplicates.sort_unstable();
+    duplicates.dedup();
+    let duplicates: Vec<String> = duplicates.iter().map(|&k| plan.task_label(k)).collect();
     let missing: Vec<String> = (0..plan.tasks())
         .filter(|k| !by_task.contains_key(k))
         .map(|k| plan.task_label(k))
@@ -323,15 +328,19 @@ pub fn aggregate(plan: &Plan, records: &[Record]) -> Result<SweepReport, SweepEr
     if !missing.is_empty() || !duplicates.is_empty() {
         let mut msg = String::new();
         if !missing.is_empty() {
-            msg += &format!("{} task(s) missing: {}", missing.len(), list(&missing));
+            msg += &format!(
+                "{} missing: {}",
+                counted(missing.len(), "task"),
+                list(&missing)
+            );
         }
         if !duplicates.is_empty() {
             if !msg.is_empty() {
                 msg += "; ";
             }
             msg += &format!(
-                "{} task(s) recorded twice: {}",
-                duplicates.len(),
+                "{} recorded more than once: {}",
+                counted(duplicates.len(), "task"),
                 list(&duplicates)
             );
         }
@@ -404,14 +413,33 @@ pub fn collect(dirs: &[&Path]) -> Result<(Plan, Vec<Record>), SweepError> {
             }
         }
     }
-    files.sort();
+    // A folder given twice (`results results/`) is read once; messages name
+    // the files as given.
+    files.sort_by_cached_key(|f| f.canonicalize().unwrap_or_else(|_| f.clone()));
+    files.dedup_by(|a, b| {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|a| b.canonicalize().ok() == Some(a))
+    });
     if files.is_empty() {
         return Err(SweepError::Incomplete(
             "no shard files (shard-I-of-N.jsonl) in the given folders".into(),
         ));
     }
+    let mut splits: Vec<(usize, PathBuf)> = Vec::new();
     for f in files {
         let shard = read_shard(&f)?;
+        // Shards of one split hold each task once; two splits hold it twice.
+        if let Some((other, path)) = splits.iter().find(|(n, _)| *n != shard.header.shards) {
+            return Err(SweepError::Incomplete(format!(
+                "{} is one of {} shards and {} one of {other}: the folders hold two splits \
+                 of the sweep; merge the files of one split",
+                f.display(),
+                shard.header.shards,
+                path.display(),
+            )));
+        }
+        splits.push((shard.header.shards, f.clone()));
         if shard.torn_tail {
             return Err(SweepError::Incomplete(format!(
                 "{}: the last record is torn (the shard was interrupted); run that shard again with --resume",
