@@ -641,3 +641,49 @@ fn too_many_threads_are_refused_before_any_starts() {
         );
     }
 }
+
+#[test]
+fn every_key_the_loader_accepts_is_documented() {
+    // The loader names the keys a table allows when it meets an unknown
+    // one; each must appear in docs/scenario-format.md.
+    let doc = std::fs::read_to_string("docs/scenario-format.md").expect("the format page");
+    let tables = [
+        "",
+        "road.",
+        "modes.car.",
+        "modes.car.switching.",
+        "arrivals.car.",
+        "stages.ru-exit.",
+        "stages.ru-exit.booths.cars.",
+        "stages.ru-exit.booths.cars.service.",
+        "events.walking allowed.",
+        "sweep.",
+    ];
+    let mut keys = 0;
+    for table in tables {
+        let set = format!("{table}not_a_key=1");
+        let out = borderq(&["check", "scenarios/verkhny-lars-2022.toml", "--set", &set]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let allowed = stderr
+            .split_once("allowed here: ")
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .unwrap_or_else(|| panic!("{set}: no list of allowed keys in {stderr}"))
+            .0;
+        for key in allowed.split(", ") {
+            keys += 1;
+            // A key, or a table: `rows`, `[road]`, `[arrivals.NAME]`,
+            // `[[stages]]`, `[modes.NAME.switching]`.
+            let written = [
+                format!("`{key}`"),
+                format!("`[{key}"),
+                format!("`[[{key}"),
+                format!(".{key}]`"),
+            ];
+            assert!(
+                written.iter().any(|w| doc.contains(w.as_str())),
+                "`{table}{key}` is accepted but not in docs/scenario-format.md"
+            );
+        }
+    }
+    assert!(keys >= 50, "only {keys} keys seen");
+}
