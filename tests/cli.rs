@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{assert_plus_minus_aligned, borderq, borderq_ok, chart_files, read, scratch};
+use common::{
+    assert_plus_minus_aligned, borderq, borderq_ok, chart_files, read, run_printed, scratch,
+};
 
 #[test]
 fn outputs_are_byte_identical_at_one_and_two_threads() {
@@ -462,17 +464,10 @@ fn bench_reports_every_round_and_the_median() {
 
 #[test]
 fn the_summary_lines_up_the_observations_and_names_only_files_written() {
-    let dir = scratch("summary");
-    let out = borderq_ok(&[
-        "run",
-        "scenarios/verkhny-lars-2022.toml",
-        "-r",
-        "2",
-        "--no-charts",
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = run_printed(
+        &scratch("summary"),
+        &["scenarios/verkhny-lars-2022.toml", "-r", "2", "--no-charts"],
+    );
     let rows: Vec<&str> = stdout
         .lines()
         .filter(|l| l.starts_with("  ✓") || l.starts_with("  ✗"))
@@ -497,15 +492,10 @@ fn the_readme_shows_what_the_main_job_prints() {
     let quoted: Vec<&str> = quoted.lines().filter(|l| !l.is_empty()).collect();
     assert!(quoted.len() >= 10, "{quoted:?}");
 
-    let dir = scratch("readme");
-    let out = borderq_ok(&[
-        "run",
-        "scenarios/verkhny-lars-2022.toml",
-        "--no-charts",
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = run_printed(
+        &scratch("readme"),
+        &["scenarios/verkhny-lars-2022.toml", "--no-charts"],
+    );
     let printed: Vec<&str> = stdout.lines().collect();
     for line in quoted {
         assert!(
@@ -518,20 +508,9 @@ fn the_readme_shows_what_the_main_job_prints() {
 #[test]
 fn a_run_without_charts_removes_the_charts_of_an_earlier_run() {
     let dir = scratch("stale-charts");
-    let d = dir.to_str().unwrap();
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            "scenarios/mmc.toml",
-            "-r",
-            "1",
-            "--set",
-            "horizon_h=2",
-            "-o",
-            d,
-        ];
-        args.extend_from_slice(extra);
-        String::from_utf8_lossy(&borderq_ok(&args).stdout).into_owned()
+        let r1 = ["scenarios/mmc.toml", "-r", "1", "--set", "horizon_h=2"];
+        run_printed(&dir, &[&r1[..], extra].concat())
     };
     run(&[]);
     assert_eq!(chart_files(&dir).len(), 12);
@@ -551,11 +530,11 @@ fn a_run_without_charts_removes_the_charts_of_an_earlier_run() {
 #[test]
 fn the_summary_speaks_of_the_run_it_describes() {
     let dir = scratch("summary-words");
-    let d = dir.to_str().unwrap();
     let summary = |scenario: &str, extra: &[&str]| {
-        let mut args = vec!["run", scenario, "-r", "1", "--no-charts", "-o", d];
-        args.extend_from_slice(extra);
-        String::from_utf8_lossy(&borderq_ok(&args).stdout).into_owned()
+        run_printed(
+            &dir,
+            &[&[scenario, "-r", "1", "--no-charts"], extra].concat(),
+        )
     };
     // R1 stops after a number of crossings, and its customers walk.
     let r1 = summary("scenarios/mmc.toml", &["--set", "end_after_crossings=2000"]);

@@ -28,6 +28,15 @@ pub fn borderq_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Runs `borderq run ARGS -o DIR`, which must succeed, and returns what it
+/// printed on stdout.
+pub fn run_printed(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-o", dir.to_str().expect("a UTF-8 path")]);
+    String::from_utf8_lossy(&borderq_ok(&all).stdout).into_owned()
+}
+
 /// Asserts that every row of a printed table puts its "±" signs at the same
 /// character places as the first row: the columns line up whatever the
 /// widths of the figures.
