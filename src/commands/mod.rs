@@ -262,11 +262,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
             }
         );
     }
-    if !sc
-        .modes
-        .iter()
-        .any(|m| m.kind == borderq::scenario::ModeKind::Vehicle)
-    {
+    if sc.vehicle_modes() == 0 {
         println!("No mode travels on the road, so there is no road queue to forecast.");
         return Ok(());
     }
@@ -363,8 +359,8 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
 fn print_removed(what: &str, removed: &[String]) {
     if !removed.is_empty() {
         println!(
-            "removed {} chart files of an earlier {what} that no longer match it: {}",
-            removed.len(),
+            "removed {} of an earlier {what} that no longer match it: {}",
+            tables::counted(removed.len(), "chart file"),
             removed.join(" ")
         );
     }

@@ -201,11 +201,7 @@ pub fn aggregate(sc: &Scenario, mut outs: Vec<Outcome>) -> Report {
             .collect(),
         calendar: sc.calendar,
         end_after_crossings: sc.end_after_crossings,
-        vehicle_modes: sc
-            .modes
-            .iter()
-            .filter(|m| m.kind == crate::scenario::ModeKind::Vehicle)
-            .count(),
+        vehicle_modes: sc.vehicle_modes(),
         cohorts,
     }
 }

@@ -325,6 +325,14 @@ impl Scenario {
         load::scenario(&root)
     }
 
+    /// How many modes are vehicles, queueing on the road (0: no road queue).
+    pub fn vehicle_modes(&self) -> usize {
+        self.modes
+            .iter()
+            .filter(|m| m.kind == ModeKind::Vehicle)
+            .count()
+    }
+
     /// The label `stage/group` of a booth group.
     pub fn group_label(&self, g: GroupId) -> String {
         let grp = &self.groups[g.0];
