@@ -48,7 +48,13 @@ fn svg_charts_carry_their_words() {
         ),
         (
             Chart::CrossingsPerDay,
-            &["people crossed per day", "10,808 into Georgia", "bicycle"],
+            // Axis numbers grouped, without a trailing ".0".
+            &[
+                "people crossed per day",
+                "10,808 into Georgia",
+                "bicycle",
+                "\n12,000\n",
+            ],
         ),
         (
             Chart::Utilisation,

@@ -252,6 +252,9 @@ fn a_whole_number_axis_is_labelled_at_whole_numbers_only() {
     let svg = std::fs::read_to_string(dir.join("sweep-car_wait_mean_min.svg")).unwrap();
     // Left to itself, plotters labels 3.6, 3.8, 4, 4.2, … 5.4 here.
     assert_eq!(x_tick_labels(&svg), ["4", "5"]);
+    // The metric in words, its unit on the axis; not the CSV key.
+    assert!(svg.contains("R2: a border with three modes and two stages: car mean wait"));
+    assert!(svg.contains("car mean wait (min): mean and 95% interval"));
 }
 
 #[test]
