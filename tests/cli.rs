@@ -548,6 +548,19 @@ fn the_summary_speaks_of_the_run_it_describes() {
     let r2 = summary("scenarios/border-r2.toml", &["--set", "horizon_h=6"]);
     assert!(r2.lines().next().unwrap().contains(" for 6 h "), "{r2}");
     assert!(r2.contains("\nroad      peak "), "{r2}");
+    // One replication is one, on stderr too.
+    let d = dir.to_str().unwrap();
+    let out = borderq_ok(&[
+        "run",
+        "scenarios/mmc.toml",
+        "-r",
+        "1",
+        "--no-charts",
+        "-o",
+        d,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\n1 replication, "), "{stderr}");
 }
 
 #[cfg(unix)]

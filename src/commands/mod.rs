@@ -185,7 +185,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         println!("\nwrote{files} run.json{svg} to {}", dir.display());
         print_removed("run", &removed);
         eprintln!(
-            "{reps} replications, {events} events in {wall:.2} s ({:.2e} events/s)",
+            "{}, {} in {wall:.2} s ({:.2e} events/s)",
+            tables::counted(reps as usize, "replication"),
+            tables::counted(events as usize, "event"),
             events as f64 / wall
         );
     }
@@ -316,7 +318,10 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         );
     }
     if args.rounds > 1 {
-        println!("(wall s: the median of {} rounds)", args.rounds);
+        println!(
+            "(wall s: the median of {})",
+            tables::counted(args.rounds as usize, "round")
+        );
     }
     // Numbers to `digits` decimals, joined by `sep`.
     let list = |xs: &[f64], digits: usize, sep: &str| {

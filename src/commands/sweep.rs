@@ -114,8 +114,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     finish_sweep(&plan, &records, &dir, !args.no_charts, args.quiet)?;
     if !args.quiet {
         eprintln!(
-            "{} tasks in {:.2} s",
-            plan.tasks(),
+            "{} in {:.2} s",
+            tables::counted(plan.tasks(), "task"),
             started.elapsed().as_secs_f64()
         );
     }
