@@ -684,3 +684,52 @@ fn every_key_the_loader_accepts_is_documented() {
     }
     assert!(keys >= 50, "only {keys} keys seen");
 }
+
+#[test]
+fn a_report_after_the_run_ends_is_not_compared() {
+    // Verkhny Lars cut at 26 Sep 12:00: the count of 25→26 Sep is complete;
+    // those of 26→27 Sep and of the week are not, and the queue on 27 Sep
+    // comes after the end. None of them may show a figure.
+    let dir = scratch("after-the-end");
+    let stdout = run_printed(
+        &dir,
+        &[
+            "scenarios/verkhny-lars-2022.toml",
+            "-r",
+            "2",
+            "--set",
+            "horizon_days=5.5",
+            "--no-charts",
+        ],
+    );
+    let row = |when: &str| -> &str {
+        stdout
+            .lines()
+            .find(|l| l.contains(when) && l.contains("reported"))
+            .unwrap_or_else(|| panic!("no row for {when} in\n{stdout}"))
+    };
+    let complete = row("2022-09-25T00:00 → 2022-09-26T00:00");
+    assert!(
+        complete.starts_with("  ✓") && !complete.contains("n/a"),
+        "{complete}"
+    );
+    for when in [
+        "2022-09-26T00:00 → 2022-09-27T00:00",
+        "2022-09-21T00:00 → 2022-09-28T00:00",
+        "2022-09-27T12:00",
+    ] {
+        let r = row(when);
+        assert!(r.starts_with("  –") && r.contains("model  n/a"), "{r}");
+    }
+    assert!(
+        stdout.contains("– not compared: the run ends before"),
+        "{stdout}"
+    );
+    // observations.csv leaves the model's columns empty for them.
+    let csv = String::from_utf8(read(&dir.join("observations.csv"))).unwrap();
+    let partial = csv
+        .lines()
+        .find(|l| l.contains("2022-09-26T00:00,2022-09-27T00:00"))
+        .unwrap();
+    assert!(partial.contains(",9440,1420,,,,false,"), "{partial}");
+}

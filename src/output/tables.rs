@@ -419,10 +419,25 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
                 out,
                 "  {} {:<16} {:<9} {when:<w_when$}  model {mean:>w_mean$} {half:<w_half$}  \
                  reported {reported:>w_reported$} {tolerance:<w_tolerance$}  {}",
-                if o.within { "✓" } else { "✗" },
+                match (o.within, o.simulated.mean.is_nan()) {
+                    (_, true) => "–",
+                    (true, false) => "✓",
+                    (false, false) => "✗",
+                },
                 o.metric,
                 o.mode.as_deref().unwrap_or("all"),
                 o.source
+            )
+            .unwrap();
+        }
+        if report
+            .observations
+            .iter()
+            .any(|o| o.simulated.mean.is_nan())
+        {
+            writeln!(
+                out,
+                "  – not compared: the run ends before the reported time, or before the end of the reported period"
             )
             .unwrap();
         }

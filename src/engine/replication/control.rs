@@ -42,11 +42,14 @@ impl Replication<'_> {
                 self.apply(i);
             }
             Control::Probe(i, kind) => {
+                // A period the run does not reach the end of has no count:
+                // its probe stays NaN (n/a), not the running total at its start.
                 let v = self.probe_value(i);
-                self.probes[i] = match kind {
-                    ProbeKind::Level | ProbeKind::PeriodStart => v,
-                    ProbeKind::PeriodEnd => v - self.probes[i],
-                };
+                match kind {
+                    ProbeKind::Level => self.probes[i] = v,
+                    ProbeKind::PeriodStart => self.period_starts[i] = v,
+                    ProbeKind::PeriodEnd => self.probes[i] = v - self.period_starts[i],
+                }
             }
         }
     }

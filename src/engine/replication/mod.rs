@@ -287,6 +287,9 @@ pub struct Replication<'s> {
     series: Vec<f64>,
     last_sample_areas: Vec<(f64, f64)>,
     probes: Vec<f64>,
+    /// Each counting observation's count at the start of its period; its
+    /// probe stays NaN until the period's end is reached.
+    period_starts: Vec<f64>,
     stopped: bool,
 }
 

@@ -213,6 +213,7 @@ impl<'s> Replication<'s> {
             series: Vec::new(),
             last_sample_areas: vec![(0.0, 0.0); n_stages],
             probes: vec![f64::NAN; sc.observations.len()],
+            period_starts: vec![f64::NAN; sc.observations.len()],
             stopped: false,
         };
         r.control_key = r.next_control_key();
