@@ -212,3 +212,41 @@ fn the_wait_distribution_is_labelled_in_round_durations() {
         ["0.1 s", "1 s", "10 s", "1 min", "10 min", "1 h", "6 h", "1 day"]
     );
 }
+
+fn report_of(path: &str, overrides: &[&str], reps: u32) -> Report {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let sc = Scenario::load(path.as_ref(), &overrides).unwrap();
+    let outs = borderq::experiment::run_replications(&sc, reps, 0, &|_| {}).unwrap();
+    aggregate(&sc, outs)
+}
+
+#[test]
+fn crossings_are_a_daily_rate_over_the_dates_each_period_covers() {
+    // 200 days are counted in 4-day periods: the bars run to December, at
+    // crossings per day, and the axis says over how many days.
+    let r = report_of("scenarios/border-r2.toml", &["horizon_days=200"], 2);
+    let svg = Chart::CrossingsPerDay.svg(&r, SIZE).unwrap();
+    let ticks = x_tick_labels(&svg);
+    assert_eq!(
+        ticks.first().map(String::as_str),
+        Some("1 Jun"),
+        "{ticks:?}"
+    );
+    assert!(ticks.iter().any(|t| t.ends_with("Nov")), "{ticks:?}");
+    assert!(svg.contains("people crossed per day, mean over 4 days"));
+    // About 5,500 people a day cross R2; drawn per 4 days it would be 22,000.
+    assert!(svg.contains("\n5,000\n") && !svg.contains("\n20,000\n"));
+}
+
+#[test]
+fn reports_the_run_does_not_reach_are_not_drawn() {
+    // Verkhny Lars cut at 26 Sep 12:00: the 26→27 Sep count and the 27 Sep
+    // jam lie beyond the end; the 25→26 Sep count and the 23 Sep jam do not.
+    let r = report_of("scenarios/verkhny-lars-2022.toml", &["horizon_days=5.5"], 2);
+    let crossings = Chart::CrossingsPerDay.svg(&r, SIZE).unwrap();
+    assert!(crossings.contains("10,808 into Georgia"));
+    assert!(!crossings.contains("9,440 into Georgia"));
+    let km = Chart::QueueKm.svg(&r, SIZE).unwrap();
+    assert!(km.contains("14 km (media)"));
+    assert!(!km.contains("15 km (Yandex Maps)"));
+}

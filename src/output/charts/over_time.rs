@@ -208,7 +208,8 @@ pub(super) fn queue_chart<DB: DrawingBackend>(
     let observed: Vec<(f64, f64, f64, String)> = report
         .observations
         .iter()
-        .filter(|o| o.metric == metric)
+        // Those after the run's end are not drawn (the summary marks them).
+        .filter(|o| o.metric == metric && !o.simulated.mean.is_nan())
         .map(|o| (o.at_h / 24.0, o.observed, o.tolerance, o.label.clone()))
         .collect();
     let (title, unit) = if km {
