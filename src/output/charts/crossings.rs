@@ -30,7 +30,12 @@ pub(super) fn crossings_per_day<DB: DrawingBackend>(
         .iter()
         .find_map(|(_, m)| m.per_day.first().map(|p| p.days))
         .unwrap_or(1.0);
-    let end = span_days(report);
+    // The run's end: its horizon, or, for runs that stop after a number of
+    // crossings, as far as their samples go.
+    let end = match report.end_after_crossings {
+        None => report.horizon_h / 24.0,
+        Some(_) => span_days(report),
+    };
     let spans: Vec<(f64, f64)> = (0..periods)
         .map(|d| (d as f64 * width, ((d + 1) as f64 * width).min(end)))
         .filter(|(from, to)| to > from)
