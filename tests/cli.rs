@@ -733,3 +733,47 @@ fn a_report_after_the_run_ends_is_not_compared() {
         .unwrap();
     assert!(partial.contains(",9440,1420,,,,false,"), "{partial}");
 }
+
+#[test]
+fn a_short_run_is_sampled_finely_and_a_coarse_sampling_is_flagged() {
+    // Ten hours without a sample_interval_min: a hundred samples, not ten.
+    let dir = scratch("short-sampling");
+    let file = dir.join("short.toml");
+    std::fs::write(&file, GOOD).unwrap();
+    let out = dir.join("out");
+    borderq_ok(&[
+        "run",
+        file.to_str().unwrap(),
+        "-r",
+        "2",
+        "-q",
+        "--no-charts",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let csv = String::from_utf8(read(&out.join("timeseries.csv"))).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 101, "{csv}");
+    assert!(csv.lines().nth(2).unwrap().starts_with("0.1,"), "{csv}");
+
+    // R2 samples weekly; run for 45 minutes it would chart nothing, and says so.
+    let warning = "warning: the samples are 10080 min apart, longer than the run (45 min)";
+    let set = ["--set", "horizon_min=45"];
+    let run = borderq_ok(
+        &[
+            &[
+                "run",
+                "scenarios/border-r2.toml",
+                "-r",
+                "1",
+                "--no-charts",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            &set[..],
+        ]
+        .concat(),
+    );
+    assert!(String::from_utf8_lossy(&run.stderr).contains(warning));
+    let check = borderq_ok(&[&["check", "scenarios/border-r2.toml"], &set[..]].concat());
+    assert!(String::from_utf8_lossy(&check.stdout).contains(warning));
+}

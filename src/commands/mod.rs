@@ -77,10 +77,31 @@ fn check_size(sc: &Scenario, reps: u32, max_events: f64, label: &str) -> Result<
     Ok(())
 }
 
+/// A scenario sampled more coarsely than it runs has one sample: its time
+/// series and the charts over time would come out empty.
+fn sampling_warning(sc: &Scenario) -> Option<String> {
+    (sc.sample_interval > sc.horizon).then(|| {
+        let min = |t: SimTime| tables::num(t.as_min(), 2);
+        format!(
+            "the samples are {} min apart, longer than the run ({} min): the time series \
+             holds the start alone, and the charts over time are empty; sample more often \
+             with --set sample_interval_min={}",
+            min(sc.sample_interval),
+            min(sc.horizon),
+            min(SimTime(sc.horizon.0 / 100).max(SimTime::from_min(1.0 / 60.0))),
+        )
+    })
+}
+
 /// `borderq run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let extra: Vec<String> = args.seed.iter().map(|s| format!("seed={s}")).collect();
     let sc = load(&args.scenario, &extra)?;
+    if !args.quiet {
+        if let Some(w) = sampling_warning(&sc) {
+            eprintln!("warning: {w}");
+        }
+    }
     let reps = args.replications.unwrap_or(sc.replications);
     check_size(
         &sc,
@@ -221,6 +242,9 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         tables::counted(sc.events.len(), "policy event"),
         tables::counted(sc.observations.len(), "observation"),
     );
+    if let Some(w) = sampling_warning(&sc) {
+        println!("warning: {w}");
+    }
     println!("\nOffered load against capacity per period (fluid approximation; ρ > 1 means the queue grows):\n");
     println!(
         "{:<35} {:<22} {:>11} {:>11} {:>7} {:>12} {:>8}",
