@@ -204,7 +204,7 @@ pub struct RunArgs {
     pub replications: Option<u32>,
 
     /// Master seed [default: the scenario's `seed`].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
 
     /// Worker threads; 0 uses every core.

@@ -777,3 +777,20 @@ fn a_short_run_is_sampled_finely_and_a_coarse_sampling_is_flagged() {
     let check = borderq_ok(&[&["check", "scenarios/border-r2.toml"], &set[..]].concat());
     assert!(String::from_utf8_lossy(&check.stdout).contains(warning));
 }
+
+#[test]
+fn a_seed_beyond_the_scenario_range_is_refused_as_the_flag() {
+    // Scenario seeds run to 2^63 - 1; the flag says so itself, not as a --set.
+    let out = borderq(&[
+        "run",
+        "scenarios/mmc.toml",
+        "--seed",
+        "18446744073709551615",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("for '--seed <N>': 18446744073709551615 is not in 0..=9223372036854775807"),
+        "{stderr}"
+    );
+}
