@@ -113,11 +113,11 @@ pub struct SweepArgs {
     pub independent: bool,
 
     /// Refuse sweeps expected to handle more events than this (all tasks).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS, value_parser = event_limit)]
     pub max_events: f64,
 
     /// The most points allowed in the grid.
-    #[arg(long, value_name = "N", default_value_t = borderq::sweep::DEFAULT_MAX_POINTS)]
+    #[arg(long, value_name = "N", default_value_t = borderq::sweep::DEFAULT_MAX_POINTS, value_parser = point_limit)]
     pub max_points: usize,
 
     /// Print nothing but errors.
@@ -217,7 +217,7 @@ pub struct RunArgs {
 
     /// Refuse runs expected to handle more events than this (all
     /// replications); raise it to allow a longer run.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS, value_parser = event_limit)]
     pub max_events: f64,
 
     /// Do not draw the charts (queue-km, queue-units, wait-by-arrival,
@@ -255,4 +255,26 @@ fn threads(text: &str) -> Result<usize, String> {
         ));
     }
     Ok(n)
+}
+
+/// Parses `--max-events`: a number of events, 1 or more (`1e12` is allowed).
+/// A NaN would turn the guard off unseen, as no estimate compares above it.
+fn event_limit(text: &str) -> Result<f64, String> {
+    let n: f64 = text.trim().parse().map_err(|e| format!("{e}"))?;
+    if n.is_finite() && n >= 1.0 {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{text} is not a number of events (allowed: 1 or more, e.g. 1e12)"
+        ))
+    }
+}
+
+/// Parses `--max-points`: 1 or more.
+fn point_limit(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("0 points would refuse every sweep (allowed: 1 or more)".to_string()),
+        Err(e) => Err(format!("{e}")),
+    }
 }

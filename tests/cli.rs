@@ -794,3 +794,30 @@ fn a_seed_beyond_the_scenario_range_is_refused_as_the_flag() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_limit_that_would_switch_its_guard_off_is_refused() {
+    // No estimate compares above NaN: the size guard would let anything run.
+    for (flag, value) in [
+        ("--max-events", "nan"),
+        ("--max-events", "0"),
+        ("--max-points", "0"),
+    ] {
+        let out = borderq(&[
+            "sweep",
+            "scenarios/mmc.toml",
+            "--vary",
+            "speed=1,2",
+            flag,
+            value,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(
+            stderr.contains(&format!("invalid value '{value}' for '{flag} <N>'")),
+            "{stderr}"
+        );
+    }
+    let out = borderq(&["run", "scenarios/mmc.toml", "--max-events", "nan"]);
+    assert_eq!(out.status.code(), Some(2));
+}
