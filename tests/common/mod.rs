@@ -28,6 +28,20 @@ pub fn borderq_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Runs the `borderq` binary with `args`, which it must refuse as bad input
+/// or usage (exit code 2), and returns what it said on stderr.
+pub fn refused(args: &[&str]) -> String {
+    let out = borderq(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "borderq {}: {stderr}",
+        args.join(" ")
+    );
+    stderr
+}
+
 /// Runs `borderq run ARGS -o DIR`, which must succeed, and returns what it
 /// printed on stdout.
 pub fn run_printed(dir: &Path, args: &[&str]) -> String {
