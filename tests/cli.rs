@@ -814,3 +814,17 @@ fn a_limit_that_would_switch_its_guard_off_is_refused() {
     }
     refused(&["run", "scenarios/mmc.toml", "--max-events", "nan"]);
 }
+
+#[test]
+fn an_event_is_named_in_messages_as_set_names_it() {
+    let stderr = refused(&[
+        "check",
+        "scenarios/verkhny-lars-2022.toml",
+        "--set",
+        "events.walking allowed.at_h=-5",
+    ]);
+    assert!(
+        stderr.contains("): events.walking allowed.at_h: -5 is not allowed"),
+        "{stderr}"
+    );
+}

@@ -30,7 +30,11 @@ pub(super) fn read_events(
     };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let path = format!("events[{i}]");
+        // Named as `--set` names it: by its label, else by its place.
+        let path = match item.str_value("label") {
+            Some(label) => format!("events.{label}"),
+            None => format!("events[{i}]"),
+        };
         let Some(mut t) = TableReader::new(item, &path, p) else {
             continue;
         };
