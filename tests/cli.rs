@@ -828,3 +828,26 @@ fn an_event_is_named_in_messages_as_set_names_it() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_broken_definition_is_reported_once_not_at_every_use() {
+    // A mode or the stages replaced by a number: one message, not one more
+    // for every arrival, booth group and event that names them.
+    for (set, message) in [
+        (
+            "modes.car=1",
+            "modes.car: expected a table, found an integer",
+        ),
+        (
+            "stages=1",
+            "stages: expected an array of tables ([[stages]]), found an integer",
+        ),
+    ] {
+        let stderr = refused(&["check", "scenarios/verkhny-lars-2022.toml", "--set", set]);
+        assert!(stderr.contains(message), "{set}: {stderr}");
+        assert!(
+            stderr.contains("error: 1 problem in the scenario"),
+            "{set}: {stderr}"
+        );
+    }
+}

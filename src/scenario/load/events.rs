@@ -58,6 +58,8 @@ pub(super) fn read_events(
             match s {
                 Some(s) => match stages.iter().position(|st| st.name == s) {
                     Some(i) => Some(StageId(i)),
+                    // No stage was read: that is reported already, once.
+                    None if stages.is_empty() => None,
                     None => {
                         let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
                         p.at(

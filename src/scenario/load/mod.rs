@@ -353,6 +353,15 @@ fn read_modes(node: &Node, p: &mut Problems) -> Vec<Mode> {
     for e in entries {
         let path = join("modes", &e.key);
         let Some(mut m) = TableReader::new(&e.node, &path, p) else {
+            // Reported; kept by name, so that what refers to it is not
+            // reported again as naming an unknown mode.
+            modes.push(Mode {
+                name: e.key.clone(),
+                kind: ModeKind::Vehicle,
+                space_m: 7.6,
+                people: People::Fixed(1),
+                behaviour: Default::default(),
+            });
             continue;
         };
         let kind = match m.opt_choice("kind", &["vehicle", "foot"], p) {
