@@ -250,6 +250,12 @@ fn bad_scenarios_get_located_messages_and_exit_2() {
         &["bad.toml:12:9: stages.exit: no booth of this stage is ever open"],
     );
     rejects(
+        "mode-twice",
+        &GOOD.replace(r#"modes = ["car"]"#, r#"modes = ["car", "car"]"#),
+        &[],
+        &["bad.toml:11:17: stages.exit.booths.cars.modes[1]: `car` is listed twice (allowed: each mode once)"],
+    );
+    rejects(
         "no-booths-set",
         GOOD,
         &["--set", "stages.exit.booths.cars.count=0"],

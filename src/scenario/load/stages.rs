@@ -139,7 +139,18 @@ fn read_group(
                 );
             }
             for (i, n) in items.iter().enumerate() {
-                if let Some(m) = ctx.mode(n, &format!("{}[{i}]", t.key_path("modes")), p) {
+                let path = format!("{}[{i}]", t.key_path("modes"));
+                if let Some(m) = ctx.mode(n, &path, p) {
+                    if modes.contains(&m) {
+                        p.at(
+                            &path,
+                            &n.origin,
+                            format!(
+                                "`{}` is listed twice (allowed: each mode once)",
+                                ctx.modes[m.0]
+                            ),
+                        );
+                    }
                     modes.push(m);
                 }
             }
