@@ -81,6 +81,19 @@ impl Node {
         }
     }
 
+    /// The entry `key` if this is a table that has one.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries()?.iter().find(|e| e.key == key)
+    }
+
+    /// Item `i` if this is an array that has one.
+    pub fn item(&self, i: usize) -> Option<&Node> {
+        match &self.value {
+            Value::Array(items) => items.get(i),
+            _ => None,
+        }
+    }
+
     /// The string value of `name` if this is a table that has one.
     pub fn name(&self) -> Option<&str> {
         self.str_value("name")
@@ -88,10 +101,10 @@ impl Node {
 
     /// The string value of `key` if this is a table that has one.
     pub fn str_value(&self, key: &str) -> Option<&str> {
-        self.entries()?.iter().find_map(|e| match &e.node.value {
-            Value::Str(s) if e.key == key => Some(s.as_str()),
+        match &self.entry(key)?.node.value {
+            Value::Str(s) => Some(s),
             _ => None,
-        })
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::scenario::dist::Duration;
 use crate::scenario::error::Problems;
 use crate::scenario::reader::{array_of_tables, TableReader};
-use crate::scenario::tree::{join, Node, Origin, Value};
+use crate::scenario::tree::{join, Node, Origin};
 use crate::scenario::{Action, BoothGroup, GroupId, Mode, ModeId, PolicyEvent, Stage, StageId};
 
 use super::{Ctx, MAX_BOOTHS};
@@ -352,22 +352,11 @@ pub(super) fn check_service_coverage(
 /// or by a `--set`), for a message about its booths; the stage's own table,
 /// or the root, when there is none.
 fn first_count_origin(root: &Node, i: usize) -> Origin {
-    let stage = root
-        .entries()
-        .and_then(|es| es.iter().find(|e| e.key == "stages"))
-        .and_then(|e| match &e.node.value {
-            Value::Array(stages) => stages.get(i),
-            _ => None,
-        });
+    let stage = root.entry("stages").and_then(|e| e.node.item(i));
     let count = stage
-        .and_then(Node::entries)
-        .and_then(|es| es.iter().find(|e| e.key == "booths"))
-        .and_then(|e| match &e.node.value {
-            Value::Array(groups) => groups.first(),
-            _ => None,
-        })
-        .and_then(Node::entries)
-        .and_then(|es| es.iter().find(|e| e.key == "count"));
+        .and_then(|s| s.entry("booths"))
+        .and_then(|e| e.node.item(0))
+        .and_then(|g| g.entry("count"));
     count
         .map(|e| e.node.origin.clone())
         .or_else(|| stage.map(|s| s.origin.clone()))
@@ -376,9 +365,7 @@ fn first_count_origin(root: &Node, i: usize) -> Origin {
 
 /// Where mode `name` is declared, for a message about it (the root if it is not).
 fn mode_origin(root: &Node, name: &str) -> Origin {
-    root.entries()
-        .and_then(|es| es.iter().find(|e| e.key == "modes"))
-        .and_then(|e| e.node.entries())
-        .and_then(|es| es.iter().find(|e| e.key == name))
+    root.entry("modes")
+        .and_then(|e| e.node.entry(name))
         .map_or_else(|| root.origin.clone(), |e| e.key_origin.clone())
 }
