@@ -419,10 +419,10 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
                 out,
                 "  {} {:<16} {:<9} {when:<w_when$}  model {mean:>w_mean$} {half:<w_half$}  \
                  reported {reported:>w_reported$} {tolerance:<w_tolerance$}  {}",
-                match (o.within, o.simulated.mean.is_nan()) {
-                    (_, true) => "–",
-                    (true, false) => "✓",
-                    (false, false) => "✗",
+                match (o.compared(), o.within) {
+                    (false, _) => "–",
+                    (true, true) => "✓",
+                    (true, false) => "✗",
                 },
                 o.metric,
                 o.mode.as_deref().unwrap_or("all"),
@@ -430,11 +430,7 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
             )
             .unwrap();
         }
-        if report
-            .observations
-            .iter()
-            .any(|o| o.simulated.mean.is_nan())
-        {
+        if report.observations.iter().any(|o| !o.compared()) {
             writeln!(
                 out,
                 "  – not compared: the run ends before the reported time, or before the end of the reported period"

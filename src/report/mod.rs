@@ -202,6 +202,14 @@ pub struct ObservationReport {
     pub label: String,
 }
 
+impl ObservationReport {
+    /// Whether the model has a figure to compare: false for a report the run
+    /// ends before (a level after its end, a period it does not finish).
+    pub fn compared(&self) -> bool {
+        !self.simulated.mean.is_nan()
+    }
+}
+
 /// A policy event, for tables and charts.
 #[derive(Clone, Debug, Serialize)]
 pub struct EventReport {

@@ -49,7 +49,7 @@ pub(super) fn crossings_per_day<DB: DrawingBackend>(
     let observed: Vec<(f64, f64, f64, String)> = report
         .observations
         .iter()
-        .filter(|o| o.metric == "crossed_persons" && !o.simulated.mean.is_nan())
+        .filter(|o| o.metric == "crossed_persons" && o.compared())
         .filter_map(|o| {
             let len_h = o.until_h? - o.at_h;
             (len_h > 0.0 && len_h <= 36.0).then(|| {

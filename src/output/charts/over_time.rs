@@ -209,7 +209,7 @@ pub(super) fn queue_chart<DB: DrawingBackend>(
         .observations
         .iter()
         // Those after the run's end are not drawn (the summary marks them).
-        .filter(|o| o.metric == metric && !o.simulated.mean.is_nan())
+        .filter(|o| o.metric == metric && o.compared())
         .map(|o| (o.at_h / 24.0, o.observed, o.tolerance, o.label.clone()))
         .collect();
     let (title, unit) = if km {
