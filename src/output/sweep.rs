@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::charts::{self, SIZE};
 use super::files::{ensure_dir, write_atomic, OutputError};
-use super::tables::num;
+use super::tables::{grouped, num};
 use crate::sweep::SweepReport;
 
 /// `sweep.csv`: one row per point, the swept values then each metric's mean and 95% interval.
@@ -135,7 +135,7 @@ pub fn draw_metric<DB: DrawingBackend>(
                 if whole && (x - x.round()).abs() > 1e-9 {
                     String::new()
                 } else if is_numeric {
-                    charts::chart_number(x)
+                    grouped(*x)
                 } else {
                     labels.get(x.round() as usize).cloned().unwrap_or_default()
                 }

@@ -17,6 +17,24 @@ pub fn num(x: f64, decimals: usize) -> String {
     rounded_through_integers(x, decimals).unwrap_or_else(|| num_formatted(x, decimals))
 }
 
+/// A number without trailing zeros, its digits grouped in thousands:
+/// "14,000", "0.25", "45" (for charts' axes and counts in prose).
+pub fn grouped(x: f64) -> String {
+    let s = num(x, 4);
+    let (sign, rest) = s.split_at(usize::from(s.starts_with('-')));
+    let (int, frac) = rest.split_at(rest.find('.').unwrap_or(rest.len()));
+    let mut out = String::with_capacity(s.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, d) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out.push_str(frac);
+    out
+}
+
 /// A count with its noun, plural unless it is one: "1 mode", "3 booth groups".
 pub fn counted(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
@@ -281,7 +299,7 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
     let span = match report.end_after_crossings {
         Some(n) => format!(
             "until {} crossed, within {} h",
-            crate::output::charts::chart_number(&(n as f64)),
+            grouped(n as f64),
             num(report.horizon_h, 2)
         ),
         None => format!("for {} h", num(report.horizon_h, 2)),
@@ -444,6 +462,23 @@ pub fn text_summary(report: &Report, start_label: impl Fn(f64) -> String) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_grouped_in_thousands_and_trimmed() {
+        let cases = [
+            (14_000.0, "14,000"),
+            (45.0, "45"),
+            (0.25, "0.25"),
+            (0.30000000000000004, "0.3"),
+            (1234567.5, "1,234,567.5"),
+            (-2500.0, "-2,500"),
+            (999.0, "999"),
+            (0.0, "0"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(grouped(x), want, "{x}");
+        }
+    }
 
     #[test]
     fn numbers_are_trimmed() {

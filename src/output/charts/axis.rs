@@ -94,22 +94,6 @@ pub(super) fn span_days(report: &Report) -> f64 {
     (last_h.unwrap_or(report.horizon_h) / 24.0).max(1e-6)
 }
 
-/// A number on a chart: no trailing zeros, digits grouped in thousands
-/// ("14,000", "0.25", "45", where plotters prints "14000.0" and "45.0").
-pub fn chart_number(x: &f64) -> String {
-    let s = crate::output::tables::num(*x, 4);
-    let (sign, rest) = s.split_at(usize::from(s.starts_with('-')));
-    let (int, frac) = rest.split_at(rest.find('.').unwrap_or(rest.len()));
-    let mut grouped = String::with_capacity(s.len() + int.len() / 3);
-    for (i, d) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(d);
-    }
-    format!("{sign}{grouped}{frac}")
-}
-
 /// Round durations for a log axis of waits, in minutes, with their labels:
 /// a reader sees "1 h" and "1 day" where plotters would print 60.0 and 1440.0.
 const DURATION_TICKS: [(f64, &str); 12] = [
@@ -191,23 +175,6 @@ mod tests {
             .into_iter()
             .map(duration_label)
             .collect()
-    }
-
-    #[test]
-    fn chart_numbers_are_grouped_and_trimmed() {
-        let cases = [
-            (14_000.0, "14,000"),
-            (45.0, "45"),
-            (0.25, "0.25"),
-            (0.30000000000000004, "0.3"),
-            (1234567.5, "1,234,567.5"),
-            (-2500.0, "-2,500"),
-            (999.0, "999"),
-            (0.0, "0"),
-        ];
-        for (x, want) in cases {
-            assert_eq!(chart_number(&x), want, "{x}");
-        }
     }
 
     #[test]

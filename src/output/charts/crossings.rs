@@ -4,9 +4,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    chart_number, date_label, draw_observation, err, frame, house_mesh, legend, span_days,
-    time_axis, COLOURS,
+    date_label, draw_observation, err, frame, house_mesh, legend, span_days, time_axis, COLOURS,
 };
+use crate::output::tables::grouped;
 use crate::report::Report;
 
 pub(super) fn crossings_per_day<DB: DrawingBackend>(
@@ -74,7 +74,7 @@ pub(super) fn crossings_per_day<DB: DrawingBackend>(
     let y_desc = if width > 1.0 {
         format!(
             "people crossed per day, mean over {} days (stacked by mode)",
-            chart_number(&width)
+            grouped(width)
         )
     } else {
         "people crossed per day (stacked by mode)".to_string()
@@ -113,10 +113,7 @@ pub(super) fn crossings_per_day<DB: DrawingBackend>(
         chart
             .draw_series(bars)
             .map_err(err)?
-            .label(format!(
-                "{name} ({} units in all)",
-                chart_number(&units.round())
-            ))
+            .label(format!("{name} ({} units in all)", grouped(units.round())))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled()));
     }
     for (x, v, tol, label) in &observed {

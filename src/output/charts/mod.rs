@@ -18,7 +18,6 @@ use plotters::style::FontStyle;
 
 use super::files::{write_atomic, OutputError};
 use crate::report::Report;
-pub use axis::chart_number;
 use axis::{date_label, span_days, time_axis};
 use crossings::crossings_per_day;
 use over_time::{queue_chart, utilisation};
@@ -246,13 +245,18 @@ pub fn frame<'a, 'b, DB: DrawingBackend>(
     builder
 }
 
+/// A value-axis label: plotters passes the value by reference.
+fn axis_number(x: &f64) -> String {
+    crate::output::tables::grouped(*x)
+}
+
 /// The house style of a chart's grid: its label fonts, faint minor lines and
-/// the numbers of its value axis ([`chart_number`]).
+/// the numbers of its value axis ([`grouped`](crate::output::tables::grouped)).
 pub fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged<ValueType = f64>, DB: DrawingBackend>(
     mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
 ) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
     mesh.label_style(("sans-serif", 16))
-        .y_label_formatter(&chart_number)
+        .y_label_formatter(&axis_number)
         .axis_desc_style(("sans-serif", 18))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
 }
