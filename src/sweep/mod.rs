@@ -443,7 +443,9 @@ fn list(items: &[String]) -> String {
 pub fn collect(dirs: &[&Path]) -> Result<(Plan, Vec<Record>), SweepError> {
     let mut plan: Option<Plan> = None;
     let mut records = Vec::new();
-    let mut files = Vec::new();
+    // Each file under its canonical path, to read a folder given twice
+    // (`results results/`) once, and as given, for messages.
+    let mut files: Vec<(PathBuf, PathBuf)> = Vec::new();
     for dir in dirs {
         let entries = std::fs::read_dir(dir).map_err(|source| RecordError::Io {
             path: dir.to_path_buf(),
@@ -456,37 +458,34 @@ pub fn collect(dirs: &[&Path]) -> Result<(Plan, Vec<Record>), SweepError> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if name.starts_with("shard-") && name.ends_with(".jsonl") {
-                files.push(p);
+                files.push((p.canonicalize().unwrap_or_else(|_| p.clone()), p));
             }
         }
     }
-    // A folder given twice (`results results/`) is read once; messages name
-    // the files as given.
-    files.sort_by_cached_key(|f| f.canonicalize().unwrap_or_else(|_| f.clone()));
-    files.dedup_by(|a, b| {
-        a.canonicalize()
-            .ok()
-            .is_some_and(|a| b.canonicalize().ok() == Some(a))
-    });
+    files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
     if files.is_empty() {
         return Err(SweepError::Incomplete(
             "no shard files (shard-I-of-N.jsonl) in the given folders".into(),
         ));
     }
-    let mut splits: Vec<(usize, PathBuf)> = Vec::new();
-    for f in files {
+    // Shards of one split hold each task once; two splits hold it twice.
+    let mut first_split: Option<(usize, PathBuf)> = None;
+    for (_, f) in files {
         let shard = read_shard(&f)?;
-        // Shards of one split hold each task once; two splits hold it twice.
-        if let Some((other, path)) = splits.iter().find(|(n, _)| *n != shard.header.shards) {
-            return Err(SweepError::Incomplete(format!(
-                "{} is one of {} shards and {} one of {other}: the folders hold two splits \
-                 of the sweep; merge the files of one split",
-                f.display(),
-                shard.header.shards,
-                path.display(),
-            )));
+        match &first_split {
+            Some((n, path)) if *n != shard.header.shards => {
+                return Err(SweepError::Incomplete(format!(
+                    "{} is one of {} shards and {} one of {n}: the folders hold two splits \
+                     of the sweep; merge the files of one split",
+                    f.display(),
+                    shard.header.shards,
+                    path.display(),
+                )));
+            }
+            Some(_) => {}
+            None => first_split = Some((shard.header.shards, f.clone())),
         }
-        splits.push((shard.header.shards, f.clone()));
         if shard.torn_tail {
             return Err(SweepError::Incomplete(format!(
                 "{}: the last record is torn (the shard was interrupted); run that shard again with --resume",
