@@ -88,7 +88,7 @@ fn sampling_warning(sc: &Scenario) -> Option<String> {
              with --set sample_interval_min={}",
             min(sc.sample_interval),
             min(sc.horizon),
-            min(SimTime(sc.horizon.0 / 100).max(SimTime::from_min(1.0 / 60.0))),
+            min(borderq::scenario::default_sample_interval(sc.horizon)),
         )
     })
 }

@@ -283,6 +283,18 @@ impl Metric {
     }
 }
 
+/// Samples a short run takes by default: an hourly series would hold one or
+/// two points for a run of an hour or two.
+const SHORT_RUN_SAMPLES: u64 = 100;
+
+/// The sampling interval when the scenario gives none: hourly, or a
+/// hundredth of a horizon under 100 hours (at least a second).
+pub fn default_sample_interval(horizon: SimTime) -> SimTime {
+    let hourly = SimTime::from_min(60.0);
+    let short = SimTime((horizon.0 / SHORT_RUN_SAMPLES).max(SimTime::from_min(1.0 / 60.0).0));
+    hourly.min(short)
+}
+
 impl Scenario {
     /// Reads, overrides (`--set KEY=VALUE`, in order) and validates a scenario file.
     ///

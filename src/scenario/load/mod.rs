@@ -18,18 +18,6 @@ use events::read_events;
 use observations::read_observations;
 use stages::{check_service_coverage, read_stages};
 
-/// Samples a short run takes by default: an hourly series would hold one or
-/// two points for a run of an hour or two.
-const SHORT_RUN_SAMPLES: u64 = 100;
-
-/// The sampling interval when the scenario gives none: hourly, or a
-/// hundredth of a horizon under 100 hours (at least a second).
-fn default_sample_interval(horizon: SimTime) -> SimTime {
-    let hourly = SimTime::from_min(60.0);
-    let short = SimTime((horizon.0 / SHORT_RUN_SAMPLES).max(SimTime::from_min(1.0 / 60.0).0));
-    hourly.min(short)
-}
-
 /// The largest horizon accepted: 100 years.
 const MAX_HORIZON_DAYS: f64 = 36_525.0;
 /// The most time-series samples per replication.
@@ -77,7 +65,10 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
             "at least 1 second (0.0167 min)",
             &mut p,
         )
-        .map_or_else(|| default_sample_interval(horizon), SimTime::from_min);
+        .map_or_else(
+            || crate::scenario::default_sample_interval(horizon),
+            SimTime::from_min,
+        );
     // At most MAX_SAMPLES rows of time series: longer runs sample at a multiple
     // of the interval asked for, so memory does not grow with the horizon.
     let rows = horizon.0 / requested_interval.0.max(1);
