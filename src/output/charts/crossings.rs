@@ -100,7 +100,7 @@ pub(super) fn crossings_per_day<DB: DrawingBackend>(
             .enumerate()
             .map(|(d, &(from, to))| {
                 let v = rate(d, m);
-                let gap = 0.1 * (to - from).min(width);
+                let gap = 0.1 * (to - from);
                 let r = Rectangle::new(
                     [(from + gap, base[d]), (to - gap, base[d] + v)],
                     colour.mix(0.85).filled(),
