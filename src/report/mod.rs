@@ -4,8 +4,9 @@
 //! `summary.json`; [`aggregate`] folds replications into it.
 
 mod aggregate;
+mod series;
 
-pub use aggregate::aggregate;
+pub use aggregate::{aggregate, Fold};
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -55,13 +56,9 @@ pub struct DurationSummary {
 }
 
 impl DurationSummary {
-    fn new<const BITS: u32>(per_rep: &[&Histogram<BITS>]) -> DurationSummary {
-        let mut all = Histogram::new();
-        for h in per_rep {
-            all.merge(h);
-        }
-        let means: Vec<f64> = per_rep.iter().map(|h| h.mean_min()).collect();
-        let e = Estimate::of(&means);
+    /// From all replications' values in one histogram, and each one's mean.
+    fn new<const BITS: u32>(all: &Histogram<BITS>, means: &[f64]) -> DurationSummary {
+        let e = Estimate::of(means);
         DurationSummary {
             mean: e.mean,
             ci95: e.ci95,

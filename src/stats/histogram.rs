@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::time::SimTime;
 
 /// Sub-buckets per power of two: 2^5 = 32, so a bucket is at most 1/32 of its value wide.
-const SUB_BITS: u32 = 5;
+pub const SUB_BITS: u32 = 5;
 /// The coarse variant: 2^3 = 8 sub-buckets, a bucket at most 1/8 of its value wide.
-const COARSE_BITS: u32 = 3;
+pub const COARSE_BITS: u32 = 3;
 
 /// A histogram of durations, bucketed in ticks of 2^10 µs (about a
 /// millisecond), with `2^BITS` sub-buckets per power of two: 32 by default,
@@ -104,6 +104,17 @@ impl<const BITS: u32> Histogram<BITS> {
         self.counts.reserve_exact(b + 1 - self.counts.len());
         self.counts.resize(b + 1, 0);
         self.counts[b] = 1;
+    }
+
+    /// Adds every value of `other`, as [`Histogram::merge`] does, taking its
+    /// buckets rather than copying them when this one holds none.
+    pub fn absorb(&mut self, other: Histogram<BITS>) {
+        if self.counts.is_empty() {
+            // Nothing recorded here: no sum or maximum either.
+            *self = other;
+        } else {
+            self.merge(&other);
+        }
     }
 
     /// Adds every value of `other` (exact: the result is as if all values had been recorded here).
