@@ -1,9 +1,9 @@
 //! Running replications in parallel with rayon, collected in replication order
 //! so that results never depend on the thread count.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
 
 use crate::engine::{run_replication, Outcome};
 use crate::scenario::Scenario;
@@ -33,8 +33,12 @@ pub fn threads_for(requested: usize, jobs: usize) -> usize {
 }
 
 /// Runs replications `0..replications` of the scenario on `threads` threads
-/// (0 = all cores). `progress` is called with the number finished so far after
-/// each one (from worker threads; it must not print from there in order).
+/// (0 = all cores) and collects them in replication order. `progress` is
+/// called with the number finished so far after each one (from worker
+/// threads; it must not print from there in order).
+///
+/// Holds every outcome until the end; [`for_each_replication`] hands each on
+/// as it comes.
 ///
 /// ```
 /// let s = borderq::Scenario::load("scenarios/mmc.toml".as_ref(), &["horizon_h=2".into(), "end_after_crossings=100".into()]).unwrap();
@@ -47,6 +51,32 @@ pub fn run_replications(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Outcome>, RunError> {
+    let mut outs = Vec::with_capacity(replications as usize);
+    for_each_replication(scenario, replications, threads, progress, &mut |o| {
+        outs.push(o)
+    })?;
+    Ok(outs)
+}
+
+/// Runs replications `0..replications` as [`run_replications`] does and hands
+/// each outcome to `take` on the calling thread, in replication order, as
+/// soon as it and all before it are done. Replications are started in order,
+/// each by the next free thread, and none more than a few ahead of the first
+/// not yet taken, so the outcomes waiting for an earlier one stay few.
+///
+/// ```
+/// let s = borderq::Scenario::load("scenarios/mmc.toml".as_ref(), &["horizon_h=2".into(), "end_after_crossings=100".into()]).unwrap();
+/// let mut report = borderq::report::Fold::new(&s, 4);
+/// borderq::experiment::for_each_replication(&s, 4, 2, &|_| {}, &mut |o| report.add(o)).unwrap();
+/// assert_eq!(report.finish().replications, 4);
+/// ```
+pub fn for_each_replication(
+    scenario: &Scenario,
+    replications: u32,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    take: &mut dyn FnMut(Outcome),
+) -> Result<(), RunError> {
     let done = AtomicU64::new(0);
     let one = |r| {
         let out = run_replication(scenario, r);
@@ -57,23 +87,56 @@ pub fn run_replications(
     if threads == 1 {
         // One thread is this one: no pool to start, and the replications'
         // memory, once freed, serves the report (a worker's heap would not).
-        return Ok((0..replications).map(one).collect());
+        (0..replications).map(one).for_each(take);
+        return Ok(());
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|source| RunError::Threads { threads, source })?;
-    // One replication per job: rayon would otherwise hand each thread a run of
-    // replications to do in turn, so a thread on a slower core could finish
-    // last by several replications while the other waits. Jobs of one keep the
-    // threads' finishing times within one replication of each other.
-    Ok(pool.install(|| {
-        (0..replications)
-            .into_par_iter()
-            .with_max_len(1)
-            .map(one)
-            .collect()
-    }))
+    // Replications are taken one at a time from a shared counter, so each
+    // thread starts the next as soon as it is free: threads on cores of
+    // different speeds finish within one replication of each other, and the
+    // replications finish nearly in order.
+    let next = AtomicU32::new(0);
+    // How far a thread may start ahead of the first replication not yet
+    // taken: a slow replication holds back at most this many finished ones.
+    let ahead = 2 * threads as u32;
+    let taken = Mutex::new(0u32);
+    let moved = Condvar::new();
+    let (tx, rx) = mpsc::channel::<(u32, Outcome)>();
+    std::thread::scope(|scope| {
+        let worker = |tx: &mpsc::Sender<(u32, Outcome)>| loop {
+            let r = next.fetch_add(1, Ordering::Relaxed);
+            if r >= replications {
+                break;
+            }
+            let mut first = taken.lock().expect("no panic while held");
+            while r >= *first + ahead {
+                first = moved.wait(first).expect("no panic while held");
+            }
+            drop(first);
+            if tx.send((r, one(r))).is_err() {
+                break;
+            }
+        };
+        // The sender goes when the threads are done, so a thread's panic
+        // cannot leave this one waiting (the scope then passes it on).
+        scope.spawn(move || pool.broadcast(|_| worker(&tx)));
+        // Finished ones wait here for those before them.
+        let mut waiting = BTreeMap::new();
+        let mut want = 0;
+        while let Ok((r, out)) = rx.recv() {
+            waiting.insert(r, out);
+            while let Some(out) = waiting.remove(&want) {
+                take(out);
+                want += 1;
+                *taken.lock().expect("no panic while held") = want;
+                moved.notify_all();
+            }
+        }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
-//! Replications folded into the report one at a time: the report's bands are
+//! Replications folded into the report one at a time, as they finish: they
+//! come in replication order at any thread count, and the report's bands are
 //! what sorting every replication's values at once gives.
 
-use borderq::engine::{ModeColumn, SeriesLayout};
-use borderq::experiment::run_replications;
+use borderq::engine::{run_replication, ModeColumn, Outcome, SeriesLayout};
+use borderq::experiment::{for_each_replication, run_replications};
 use borderq::report::aggregate;
 use borderq::Scenario;
 
@@ -16,6 +17,32 @@ fn uneven() -> Scenario {
     ];
     let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
     Scenario::load("scenarios/mmc.toml".as_ref(), &set).unwrap()
+}
+
+#[test]
+fn outcomes_come_in_replication_order_at_any_thread_count() {
+    let sc = uneven();
+    const REPLICATIONS: u32 = 40;
+    let alone: Vec<(u64, u64)> = (0..REPLICATIONS)
+        .map(|r| {
+            let o = run_replication(&sc, r);
+            (o.events, o.end.0)
+        })
+        .collect();
+    // Distinct, or the order could not be told.
+    let mut distinct = alone.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), alone.len());
+    // More threads than cores, so that replications finish out of order.
+    for threads in [1, 2, 3, 7] {
+        let mut seen = Vec::new();
+        for_each_replication(&sc, REPLICATIONS, threads, &|_| {}, &mut |o: Outcome| {
+            seen.push((o.events, o.end.0))
+        })
+        .unwrap();
+        assert_eq!(seen, alone, "{threads} threads");
+    }
 }
 
 #[test]

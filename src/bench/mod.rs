@@ -11,8 +11,8 @@ use serde::Serialize;
 pub mod bare;
 mod ratios;
 
-use crate::experiment::run_replications;
-use crate::report::aggregate;
+use crate::experiment::for_each_replication;
+use crate::report::Fold;
 use crate::Scenario;
 use ratios::median;
 
@@ -297,32 +297,34 @@ fn run_scenario(w: &Workload, text: &str, overrides: &[String], check: Check) ->
     // Which thread finished each replication, and when: a few dozen entries.
     let finished = Mutex::new(Vec::with_capacity(w.replications as usize));
     let started = Instant::now();
-    let outs = run_replications(&sc, w.replications, w.threads, &|_| {
+    let (mut customers, mut events) = (0u64, 0u64);
+    // Read from the first replication before it goes into the report.
+    let mut patience = None;
+    let mut fold = Fold::new(&sc, w.replications);
+    let progress = |_| {
         let thread = rayon::current_thread_index().unwrap_or(0);
         let at = started.elapsed().as_secs_f64();
         finished
             .lock()
             .expect("no panic while held")
             .push((thread, at));
+    };
+    for_each_replication(&sc, w.replications, w.threads, &progress, &mut |o| {
+        customers += o.modes.iter().map(|m| m.arrived.units).sum::<u64>();
+        events += o.events;
+        if matches!(check, Check::Patience) && patience.is_none() {
+            let m = &o.modes[0];
+            patience = Some(format!(
+                "{} gave up ({:.1}% of arrived and waiting at the start); peak {} waiting",
+                m.reneged.units,
+                m.reneged.units as f64 / (m.arrived.units + m.initial.units) as f64 * 100.0,
+                m.queue.peak
+            ));
+        }
+        fold.add(o);
     })
     .expect("a thread pool");
-    let customers: u64 = outs
-        .iter()
-        .flat_map(|o| &o.modes)
-        .map(|m| m.arrived.units)
-        .sum();
-    let events: u64 = outs.iter().map(|o| o.events).sum();
-    // Read before the replications go into the report.
-    let patience = matches!(check, Check::Patience).then(|| {
-        let m = &outs[0].modes[0];
-        format!(
-            "{} gave up ({:.1}% of arrived and waiting at the start); peak {} waiting",
-            m.reneged.units,
-            m.reneged.units as f64 / (m.arrived.units + m.initial.units) as f64 * 100.0,
-            m.queue.peak
-        )
-    });
-    let report = aggregate(&sc, outs);
+    let report = fold.finish();
     let wall_s = started.elapsed().as_secs_f64();
     let check = match check {
         Check::Patience => patience.expect("read for this check"),

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use borderq::capacity;
-use borderq::experiment::run_replications;
+use borderq::engine::Outcome;
+use borderq::experiment::for_each_replication;
 use borderq::output::{self, tables};
-use borderq::report::aggregate;
+use borderq::report::Fold;
 use borderq::scenario::Scenario;
 use borderq::time::SimTime;
 
@@ -123,7 +124,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let done = AtomicU64::new(0);
     let finished = AtomicBool::new(false);
-    let outs = std::thread::scope(|scope| {
+    let mut events = 0u64;
+    let mut customers = 0u64;
+    // Each replication goes into the report as it comes, in replication order.
+    let mut fold = Fold::new(&sc, reps);
+    std::thread::scope(|scope| {
         let reporter = (!args.quiet).then(|| {
             scope.spawn(|| {
                 // Workers only bump a counter; this thread owns stderr.
@@ -135,9 +140,18 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
                 progress.finish();
             })
         });
-        let r = run_replications(&sc, reps, args.threads, &|n| {
-            done.store(n, Ordering::Relaxed);
-        });
+        let take = &mut |o: Outcome| {
+            events += o.events;
+            customers += o.modes.iter().map(|m| m.arrived.units).sum::<u64>();
+            fold.add(o);
+        };
+        let r = for_each_replication(
+            &sc,
+            reps,
+            args.threads,
+            &|n| done.store(n, Ordering::Relaxed),
+            take,
+        );
         finished.store(true, Ordering::Relaxed);
         if let Some(handle) = reporter {
             handle.thread().unpark();
@@ -146,15 +160,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     })
     .map_err(|e| Failure::other(e.to_string()))?;
     let wall = started.elapsed().as_secs_f64();
+    let report = fold.finish();
 
-    let events: u64 = outs.iter().map(|o| o.events).sum();
-    let customers: u64 = outs
-        .iter()
-        .flat_map(|o| &o.modes)
-        .map(|m| m.arrived.units)
-        .sum();
-    // The report holds all that is written: the replications go into it.
-    let report = aggregate(&sc, outs);
     let mut written =
         output::write_report(&report, &dir).map_err(|e| Failure::other(e.to_string()))?;
     let charts = if args.no_charts {
