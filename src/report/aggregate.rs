@@ -13,8 +13,8 @@ use super::{
     CohortReport, DayReport, DurationSummary, EventReport, ModeReport, ModeStageReport, Named,
     ObservationReport, Report, RoadReport, StageReport,
 };
-use crate::engine::{period_width, Outcome};
-use crate::scenario::Scenario;
+use crate::engine::{period_width, DayCounts, ModeOutcome, Outcome};
+use crate::scenario::{ModeId, Scenario};
 use crate::stats::histogram::{COARSE_BITS, SUB_BITS};
 use crate::stats::{Estimate, Histogram};
 use crate::time::SimTime;
@@ -148,184 +148,171 @@ impl<'a> Fold<'a> {
             "every replication announced"
         );
         let sc = self.sc;
-        let cohorts = cohort_reports(sc, &self.durations);
-        let series = self.series.finish(sc);
-        let durations = &self.durations;
-        let outs = &self.outs[..];
         let cal = &sc.calendar;
-        let period = period_width(sc);
-        let modes = sc
-            .modes
-            .iter()
-            .enumerate()
-            .map(|(m, mode)| {
-                let d = &durations[m];
-                let stages = sc
-                    .stages
-                    .iter()
-                    .enumerate()
-                    .filter(|&(s, _)| {
-                        sc.stages[s]
-                            .groups
-                            .iter()
-                            .any(|g| sc.groups[g.0].serves(crate::scenario::ModeId(m)))
-                    })
-                    .map(|(s, st)| {
-                        (
-                            st.name.clone(),
-                            ModeStageReport {
-                                wait_min: d.stages[s].summary(),
-                                queue_mean_units: estimate_of(outs, |o| {
-                                    o.modes[m].stage_queue[s].mean
-                                }),
-                                queue_peak_units: estimate_of(outs, |o| {
-                                    o.modes[m].stage_queue[s].peak
-                                }),
-                            },
-                        )
-                    })
-                    .collect();
-                let days = outs
-                    .iter()
-                    .map(|o| o.modes[m].per_day.len())
-                    .min()
-                    .unwrap_or(0);
-                let per_day = (0..days)
-                    .map(|d| {
-                        let day = |f: fn(&crate::engine::DayCounts) -> f64| {
-                            estimate_of(outs, |o| f(&o.modes[m].per_day[d]))
-                        };
-                        DayReport {
-                            date: cal.date_label(SimTime(d as u64 * period.0)),
-                            days: period.as_days(),
-                            arrived_units: day(|c| c.arrived.units as f64),
-                            balked_units: day(|c| c.balked.units as f64),
-                            reneged_units: day(|c| c.reneged.units as f64),
-                            switched_units: day(|c| c.switched.units as f64),
-                            switched_persons: day(|c| c.switched.persons as f64),
-                            jumped_units: day(|c| c.jumped.units as f64),
-                            crossed_units: day(|c| c.crossed.units as f64),
-                            crossed_persons: day(|c| c.crossed.persons as f64),
-                        }
-                    })
-                    .collect();
-                let report = ModeReport {
-                    wait_min: d.wait.summary(),
-                    sojourn_min: d.sojourn.summary(),
-                    queue_peak_units: estimate_of(outs, |o| o.modes[m].queue.peak),
-                    queue_peak_km: estimate_of(outs, |o| o.modes[m].queue_km.peak),
-                    queue_peak_at_h: estimate_of(outs, |o| o.modes[m].queue.peak_at_h),
-                    queue_mean_units: estimate_of(outs, |o| o.modes[m].queue.mean),
-                    queue_mean_km: estimate_of(outs, |o| o.modes[m].queue_km.mean),
-                    arrived_units: estimate_of(outs, |o| o.modes[m].arrived.units as f64),
-                    arrived_persons: estimate_of(outs, |o| o.modes[m].arrived.persons as f64),
-                    crossed_units: estimate_of(outs, |o| o.modes[m].crossed.units as f64),
-                    crossed_persons: estimate_of(outs, |o| o.modes[m].crossed.persons as f64),
-                    initial_units: estimate_of(outs, |o| o.modes[m].initial.units as f64),
-                    balked_units: estimate_of(outs, |o| o.modes[m].balked.units as f64),
-                    reneged_units: estimate_of(outs, |o| o.modes[m].reneged.units as f64),
-                    switched_units: estimate_of(outs, |o| o.modes[m].switched_out.units as f64),
-                    switched_persons: estimate_of(outs, |o| o.modes[m].switched_out.persons as f64),
-                    switched_to: mode
-                        .behaviour
-                        .switching
-                        .as_ref()
-                        .map(|s| sc.modes[s.to.0].name.clone()),
-                    switched_in_units: estimate_of(outs, |o| o.modes[m].switched_in.units as f64),
-                    sent_away_units: estimate_of(outs, |o| o.modes[m].sent_away.units as f64),
-                    jumped_units: estimate_of(outs, |o| o.modes[m].jumped.units as f64),
-                    jumper_wait_min: d.jumper_wait.summary(),
-                    in_system_units: estimate_of(outs, |o| o.modes[m].in_system.units as f64),
-                    stages: Named(stages),
-                    per_day,
-                };
-                (mode.name.clone(), report)
-            })
-            .collect();
-        let stages = sc
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(s, st)| {
-                let groups = st
-                    .groups
-                    .iter()
-                    .enumerate()
-                    .map(|(i, g)| {
-                        (
-                            sc.groups[g.0].name.clone(),
-                            estimate_of(outs, |o| o.stages[s].group_utilisation[i]),
-                        )
-                    })
-                    .collect();
-                (
-                    st.name.clone(),
-                    StageReport {
-                        utilisation: estimate_of(outs, |o| o.stages[s].utilisation),
-                        groups: Named(groups),
-                    },
-                )
-            })
-            .collect();
-        let observations = sc
-            .observations
-            .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                let simulated = estimate_of(outs, |r| r.observations[i]);
-                ObservationReport {
-                    metric: o.metric.name().to_string(),
-                    mode: o.mode.map(|m| sc.modes[m.0].name.clone()),
-                    at: cal.datetime(o.at).to_string(),
-                    until: o.until.map(|u| cal.datetime(u).to_string()),
-                    at_h: o.at.as_h(),
-                    until_h: o.until.map(SimTime::as_h),
-                    observed: o.value,
-                    tolerance: o.tolerance,
-                    within: (simulated.mean - o.value).abs() <= o.tolerance,
-                    simulated,
-                    source: o.source.clone(),
-                    label: o.label.clone(),
-                }
-            })
-            .collect();
-        let events = sc
-            .events
-            .iter()
-            .map(|e| EventReport {
-                at: cal.datetime(e.at).to_string(),
-                at_h: e.at.as_h(),
-                label: e.label.clone(),
-            })
-            .collect();
+        let outs = &self.outs[..];
         Report {
             borderq_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: sc.name.clone(),
             seed: sc.seed,
-            replications: outs.len() as u32,
+            replications: self.replications,
             start: cal.start().to_string(),
             horizon_h: sc.horizon.as_h(),
             warmup_h: sc.warmup.as_h(),
-            modes: Named(modes),
-            stages: Named(stages),
+            modes: Named(
+                sc.modes
+                    .iter()
+                    .enumerate()
+                    .map(|(m, mode)| (mode.name.clone(), self.mode_report(m)))
+                    .collect(),
+            ),
+            stages: Named(
+                sc.stages
+                    .iter()
+                    .enumerate()
+                    .map(|(s, st)| (st.name.clone(), self.stage_report(s)))
+                    .collect(),
+            ),
             road: RoadReport {
                 queue_peak_km: estimate_of(outs, |o| o.road_km.peak),
                 queue_peak_at_h: estimate_of(outs, |o| o.road_km.peak_at_h),
                 queue_mean_km: estimate_of(outs, |o| o.road_km.mean),
             },
-            observations,
-            events,
-            series,
+            observations: (0..sc.observations.len())
+                .map(|i| self.observation_report(i))
+                .collect(),
+            events: sc
+                .events
+                .iter()
+                .map(|e| EventReport {
+                    at: cal.datetime(e.at).to_string(),
+                    at_h: e.at.as_h(),
+                    label: e.label.clone(),
+                })
+                .collect(),
             wait_cdf: sc
                 .modes
                 .iter()
-                .zip(durations)
+                .zip(&self.durations)
                 .map(|(mode, d)| (mode.name.clone(), d.wait.all.cdf()))
                 .collect(),
+            cohorts: cohort_reports(sc, &self.durations),
             calendar: sc.calendar,
             end_after_crossings: sc.end_after_crossings,
             vehicle_modes: sc.vehicle_modes(),
-            cohorts,
+            series: self.series.finish(sc),
+        }
+    }
+
+    /// Mode `m` across replications.
+    fn mode_report(&self, m: usize) -> ModeReport {
+        let (sc, outs, d) = (self.sc, &self.outs[..], &self.durations[m]);
+        let of = |f: fn(&ModeOutcome) -> f64| estimate_of(outs, |o| f(&o.modes[m]));
+        let stages = sc
+            .stages
+            .iter()
+            .enumerate()
+            .filter(|(_, st)| st.groups.iter().any(|g| sc.groups[g.0].serves(ModeId(m))))
+            .map(|(s, st)| {
+                let report = ModeStageReport {
+                    wait_min: d.stages[s].summary(),
+                    queue_mean_units: estimate_of(outs, |o| o.modes[m].stage_queue[s].mean),
+                    queue_peak_units: estimate_of(outs, |o| o.modes[m].stage_queue[s].peak),
+                };
+                (st.name.clone(), report)
+            })
+            .collect();
+        let period = period_width(sc);
+        let days = outs
+            .iter()
+            .map(|o| o.modes[m].per_day.len())
+            .min()
+            .unwrap_or(0);
+        let per_day = (0..days)
+            .map(|d| {
+                let day =
+                    |f: fn(&DayCounts) -> f64| estimate_of(outs, |o| f(&o.modes[m].per_day[d]));
+                DayReport {
+                    date: sc.calendar.date_label(SimTime(d as u64 * period.0)),
+                    days: period.as_days(),
+                    arrived_units: day(|c| c.arrived.units as f64),
+                    balked_units: day(|c| c.balked.units as f64),
+                    reneged_units: day(|c| c.reneged.units as f64),
+                    switched_units: day(|c| c.switched.units as f64),
+                    switched_persons: day(|c| c.switched.persons as f64),
+                    jumped_units: day(|c| c.jumped.units as f64),
+                    crossed_units: day(|c| c.crossed.units as f64),
+                    crossed_persons: day(|c| c.crossed.persons as f64),
+                }
+            })
+            .collect();
+        ModeReport {
+            wait_min: d.wait.summary(),
+            sojourn_min: d.sojourn.summary(),
+            queue_peak_units: of(|o| o.queue.peak),
+            queue_peak_km: of(|o| o.queue_km.peak),
+            queue_peak_at_h: of(|o| o.queue.peak_at_h),
+            queue_mean_units: of(|o| o.queue.mean),
+            queue_mean_km: of(|o| o.queue_km.mean),
+            arrived_units: of(|o| o.arrived.units as f64),
+            arrived_persons: of(|o| o.arrived.persons as f64),
+            crossed_units: of(|o| o.crossed.units as f64),
+            crossed_persons: of(|o| o.crossed.persons as f64),
+            initial_units: of(|o| o.initial.units as f64),
+            balked_units: of(|o| o.balked.units as f64),
+            reneged_units: of(|o| o.reneged.units as f64),
+            switched_units: of(|o| o.switched_out.units as f64),
+            switched_persons: of(|o| o.switched_out.persons as f64),
+            switched_to: sc.modes[m]
+                .behaviour
+                .switching
+                .as_ref()
+                .map(|s| sc.modes[s.to.0].name.clone()),
+            switched_in_units: of(|o| o.switched_in.units as f64),
+            sent_away_units: of(|o| o.sent_away.units as f64),
+            jumped_units: of(|o| o.jumped.units as f64),
+            jumper_wait_min: d.jumper_wait.summary(),
+            in_system_units: of(|o| o.in_system.units as f64),
+            stages: Named(stages),
+            per_day,
+        }
+    }
+
+    /// Stage `s`'s booth use across replications.
+    fn stage_report(&self, s: usize) -> StageReport {
+        let (sc, outs) = (self.sc, &self.outs[..]);
+        let groups = sc.stages[s]
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let used = estimate_of(outs, |o| o.stages[s].group_utilisation[i]);
+                (sc.groups[g.0].name.clone(), used)
+            })
+            .collect();
+        StageReport {
+            utilisation: estimate_of(outs, |o| o.stages[s].utilisation),
+            groups: Named(groups),
+        }
+    }
+
+    /// Observation `i` beside the replications' values.
+    fn observation_report(&self, i: usize) -> ObservationReport {
+        let (sc, cal) = (self.sc, &self.sc.calendar);
+        let o = &sc.observations[i];
+        let simulated = estimate_of(&self.outs, |r| r.observations[i]);
+        ObservationReport {
+            metric: o.metric.name().to_string(),
+            mode: o.mode.map(|m| sc.modes[m.0].name.clone()),
+            at: cal.datetime(o.at).to_string(),
+            until: o.until.map(|u| cal.datetime(u).to_string()),
+            at_h: o.at.as_h(),
+            until_h: o.until.map(SimTime::as_h),
+            observed: o.value,
+            tolerance: o.tolerance,
+            within: (simulated.mean - o.value).abs() <= o.tolerance,
+            simulated,
+            source: o.source.clone(),
+            label: o.label.clone(),
         }
     }
 }
