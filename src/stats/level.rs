@@ -41,7 +41,7 @@ pub struct LevelSummary {
 impl LevelSummary {
     /// The summary of a level whose statistics ran from `from` (µs) to `end`
     /// with integral `area_min` (value × minutes), peaking at `peak` at `peak_at` (µs).
-    fn over(area_min: f64, from: u64, end: SimTime, peak: f64, peak_at: u64) -> LevelSummary {
+    pub fn over(area_min: f64, from: u64, end: SimTime, peak: f64, peak_at: u64) -> LevelSummary {
         let span = end.0.saturating_sub(from) as f64 / 60e6;
         LevelSummary {
             mean: if span > 0.0 { area_min / span } else { 0.0 },

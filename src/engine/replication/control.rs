@@ -104,10 +104,9 @@ impl Replication<'_> {
             }
             Action::ScaleArrivals { .. } => {} // folded into the arrival profile at load
             Action::SetRows { rows } => {
-                let units: Vec<f64> = (0..self.sc.modes.len())
-                    .map(|m| self.approach_units(m))
-                    .collect();
-                self.road.set_rows(now, rows, |m| units[m]);
+                let areas = self.approach_areas(now);
+                let units = self.approach_values();
+                self.road.set_rows(now, rows, &areas, |m| units[m]);
             }
             Action::CloseStage { stage } => self.set_closed(stage.0, true),
             Action::OpenStage { stage } => {
@@ -139,7 +138,8 @@ impl Replication<'_> {
         for q in &mut self.queue {
             q.restart(now);
         }
-        self.road.restart(now);
+        let units = self.approach_values();
+        self.road.restart(now, |m| units[m]);
         for g in &mut self.groups {
             g.busy.restart(now);
             g.open.restart(now);

@@ -281,8 +281,7 @@ impl Replication<'_> {
         let q = &mut self.queue[level];
         q.add(now, delta);
         if road {
-            let units = q.value() as f64;
-            self.road.change(now, mode, units, delta as f64);
+            self.road.change(now, mode, q.value(), delta);
         }
     }
 

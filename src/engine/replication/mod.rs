@@ -367,7 +367,26 @@ impl<'s> Replication<'s> {
 
     /// Units waiting on mode `m`'s approach (before the first stage of its route).
     fn approach_units(&self, m: usize) -> f64 {
-        self.queue[m * self.stages.len() + self.modes[m].route[0].stage].value() as f64
+        self.approach(m).value() as f64
+    }
+
+    /// Mode `m`'s units waiting on the approach (before its first stage).
+    fn approach(&self, m: usize) -> &Occupancy {
+        &self.queue[m * self.stages.len() + self.modes[m].route[0].stage]
+    }
+
+    /// Each mode's units waiting on the approach now.
+    fn approach_values(&self) -> Vec<i64> {
+        (0..self.modes.len())
+            .map(|m| self.approach(m).value())
+            .collect()
+    }
+
+    /// Each mode's approach units' integral (units × minutes) to `now`.
+    fn approach_areas(&self, now: SimTime) -> Vec<f64> {
+        (0..self.modes.len())
+            .map(|m| self.approach(m).area_min(now))
+            .collect()
     }
 
     /// The period index of now, for daily (or multi-day) counts; divides

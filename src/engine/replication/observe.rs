@@ -94,6 +94,7 @@ impl Replication<'_> {
 
     pub(super) fn finish(mut self, end: SimTime) -> Outcome {
         let n_stages = self.stages.len();
+        let areas = self.approach_areas(end);
         self.close_period();
         // Travellers still present: waiting, in service, blocked or walking
         // (abandoned vehicles and free slots are nobody).
@@ -114,7 +115,7 @@ impl Replication<'_> {
                 .map(|s| self.queue[m * n_stages + s].summary(end))
                 .collect();
             out.queue = out.stage_queue[self.modes[m].route[0].stage];
-            out.queue_km = self.road.mode_summary(m, out.queue, end);
+            out.queue_km = self.road.mode_summary(m, out.queue, &areas, end);
             // Periods to the end, and any later one that counted something
             // (an event at the very end); none beyond. The periods were laid
             // out for the whole horizon, so this only shortens.
@@ -158,7 +159,7 @@ impl Replication<'_> {
             events: self.events,
             modes: self.modes_out,
             stages,
-            road_km: self.road.road_summary(end),
+            road_km: self.road.road_summary(&areas, end),
             series: Series {
                 columns,
                 values: self.series,
