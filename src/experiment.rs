@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::{mpsc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::engine::{run_replication, Outcome};
 use crate::scenario::Scenario;
@@ -102,27 +102,26 @@ pub fn for_each_replication(
     // How far a thread may start ahead of the first replication not yet
     // taken: a slow replication holds back at most this many finished ones.
     let ahead = 2 * threads as u32;
-    let taken = Mutex::new(0u32);
-    let moved = Condvar::new();
+    let gate = Gate::default();
     let (tx, rx) = mpsc::channel::<(u32, Outcome)>();
     std::thread::scope(|scope| {
-        let worker = |tx: &mpsc::Sender<(u32, Outcome)>| loop {
-            let r = next.fetch_add(1, Ordering::Relaxed);
-            if r >= replications {
-                break;
-            }
-            let mut first = taken.lock().expect("no panic while held");
-            while r >= *first + ahead {
-                first = moved.wait(first).expect("no panic while held");
-            }
-            drop(first);
-            if tx.send((r, one(r))).is_err() {
-                break;
+        let worker = |tx: &mpsc::Sender<(u32, Outcome)>| {
+            let _stop = StopOnPanic(&gate);
+            loop {
+                let r = next.fetch_add(1, Ordering::Relaxed);
+                if r >= replications || !gate.admit(r, ahead) {
+                    break;
+                }
+                if tx.send((r, one(r))).is_err() {
+                    break;
+                }
             }
         };
         // The sender goes when the threads are done, so a thread's panic
         // cannot leave this one waiting (the scope then passes it on).
         scope.spawn(move || pool.broadcast(|_| worker(&tx)));
+        // A panic here lets the threads waiting at the gate go.
+        let _stop = StopOnPanic(&gate);
         // Finished ones wait here for those before them.
         let mut waiting = BTreeMap::new();
         let mut want = 0;
@@ -131,12 +130,63 @@ pub fn for_each_replication(
             while let Some(out) = waiting.remove(&want) {
                 take(out);
                 want += 1;
-                *taken.lock().expect("no panic while held") = want;
-                moved.notify_all();
+                gate.taken(want);
             }
         }
     });
     Ok(())
+}
+
+/// Which replications may start: those less than a few ahead of the first
+/// not yet taken, until the run stops (a panic on one of its threads).
+#[derive(Default)]
+struct Gate {
+    /// The first replication not yet taken, and whether the run stopped.
+    state: Mutex<(u32, bool)>,
+    moved: Condvar,
+}
+
+impl Gate {
+    fn state(&self) -> MutexGuard<'_, (u32, bool)> {
+        // The state is two plain values, whole whatever panicked.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until replication `r` may start, `ahead` at most beyond the
+    /// first not taken; false if the run stopped.
+    fn admit(&self, r: u32, ahead: u32) -> bool {
+        let mut state = self.state();
+        while !state.1 && r >= state.0 + ahead {
+            state = self
+                .moved
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        !state.1
+    }
+
+    /// Replications before `first` are taken.
+    fn taken(&self, first: u32) {
+        self.state().0 = first;
+        self.moved.notify_all();
+    }
+
+    fn stop(&self) {
+        self.state().1 = true;
+        self.moved.notify_all();
+    }
+}
+
+/// Stops the gate when dropped by a panic on its thread, so that no other
+/// thread waits at it for a replication that will not be taken.
+struct StopOnPanic<'a>(&'a Gate);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -98,3 +98,32 @@ fn bands_are_the_nearest_rank_percentiles_of_every_replication() {
     // The bands are not flat: the comparison above could tell them apart.
     assert!((0..fewest).any(|r| band.p5()[r] < band.p95()[r]));
 }
+
+/// Runs `f` on a thread of its own and returns whether it panicked; a run
+/// still going after a minute fails the test instead of hanging it.
+fn panics_within_a_minute(f: impl FnOnce() + Send + 'static) -> bool {
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let _ = done.send(result.is_err());
+    });
+    wait.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the run hung: still going after a minute")
+}
+
+#[test]
+fn a_panic_on_any_thread_ends_the_run_instead_of_hanging_it() {
+    // Folding fails on the calling thread while the workers wait to run ahead.
+    assert!(panics_within_a_minute(|| {
+        let sc = uneven();
+        let _ = for_each_replication(&sc, 60, 2, &|_| {}, &mut |_: Outcome| {
+            panic!("folding failed")
+        });
+    }));
+    // A worker fails after a few replications, the others waiting for it.
+    assert!(panics_within_a_minute(|| {
+        let sc = uneven();
+        let fail = |n: u64| assert!(n < 5, "a worker failed");
+        let _ = for_each_replication(&sc, 60, 3, &fail, &mut |_: Outcome| {});
+    }));
+}
