@@ -1,5 +1,6 @@
-//! Running replications in parallel with rayon, collected in replication order
-//! so that results never depend on the thread count.
+//! Running replications in parallel on rayon's threads, handed on in
+//! replication order as they finish, so that results never depend on the
+//! thread count and finished replications need not wait for the last.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
