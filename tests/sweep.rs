@@ -352,3 +352,36 @@ fn shards_without_the_job_index_are_refused() {
     );
     assert!(err.contains("give --shard I/4"), "{err}");
 }
+
+#[test]
+fn the_road_is_recorded_only_where_vehicles_stand_on_it() {
+    let header = |scenario: &str, name: &str| {
+        let dir = scratch(name);
+        borderq_ok(&[
+            "sweep",
+            scenario,
+            "--vary",
+            "speed=1,1.1",
+            "-r",
+            "2",
+            "--set",
+            "horizon_h=12",
+            "--no-charts",
+            "-q",
+            "-o",
+            dir.to_str().unwrap(),
+        ]);
+        let csv = read(&dir.join("sweep.csv"));
+        String::from_utf8_lossy(&csv)
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    // People on foot alone: no road, so no column that could only read 0.
+    let walkers = header("scenarios/mmc.toml", "road-walkers");
+    assert!(walkers.contains("customer_wait_mean_min"), "{walkers}");
+    assert!(!walkers.contains("road_queue_peak_km"), "{walkers}");
+    let cars = header("scenarios/border-r2.toml", "road-cars");
+    assert!(cars.contains("road_queue_peak_km_mean"), "{cars}");
+}

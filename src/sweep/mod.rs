@@ -65,6 +65,8 @@ struct ModeMetric {
 /// A metric a sweep records for the whole crossing.
 struct WholeMetric {
     name: &'static str,
+    /// Recorded only for scenarios with vehicles on the road.
+    road: bool,
     words: &'static str,
     unit: &'static str,
     value: fn(&Outcome) -> Option<f64>,
@@ -106,23 +108,32 @@ const MODE_METRICS: [ModeMetric; 4] = [
 const WHOLE_METRICS: [WholeMetric; 3] = [
     WholeMetric {
         name: "road_queue_peak_km",
+        road: true,
         words: "peak queue on the road",
         unit: "km",
         value: |o| finite(o.road_km.peak),
     },
     WholeMetric {
         name: "crossed_persons",
+        road: false,
         words: "people crossed",
         unit: "",
         value: |o| Some(o.modes.iter().map(|m| m.crossed.persons as f64).sum()),
     },
     WholeMetric {
         name: "in_system_units_at_end",
+        road: false,
         words: "units still in the system at the end",
         unit: "",
         value: |o| Some(o.modes.iter().map(|m| m.in_system.units as f64).sum()),
     },
 ];
+
+/// The metrics of the whole crossing for a scenario with (`road`) or
+/// without vehicles on the road: without, the road's figures are always 0.
+fn whole_metrics(road: bool) -> impl Iterator<Item = &'static WholeMetric> {
+    WHOLE_METRICS.iter().filter(move |k| road || !k.road)
+}
 
 /// The metric names a scenario's tasks record.
 pub fn metric_names(sc: &Scenario) -> Vec<String> {
@@ -132,7 +143,7 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
             .map(move |k| format!("{}{}", mode.name, k.suffix))
     });
     per_mode
-        .chain(WHOLE_METRICS.iter().map(|k| k.name.to_string()))
+        .chain(whole_metrics(sc.vehicle_modes() > 0).map(|k| k.name.to_string()))
         .collect()
 }
 
@@ -151,14 +162,15 @@ pub fn metric_words(name: &str) -> (String, &'static str) {
         .unwrap_or_else(|| (name.to_string(), ""))
 }
 
-/// The metrics of one replication, in [`metric_names`] order.
-pub fn metrics_of(o: &Outcome) -> Vec<Option<f64>> {
+/// The metrics of one replication, in [`metric_names`] order: `road` says
+/// whether the plan records the road's (its base scenario has vehicles).
+pub fn metrics_of(o: &Outcome, road: bool) -> Vec<Option<f64>> {
     let per_mode = o
         .modes
         .iter()
         .flat_map(|m| MODE_METRICS.iter().map(move |k| (k.value)(m)));
     per_mode
-        .chain(WHOLE_METRICS.iter().map(|k| (k.value)(o)))
+        .chain(whole_metrics(road).map(|k| (k.value)(o)))
         .collect()
 }
 
@@ -294,12 +306,13 @@ pub fn run_shard(
         .num_threads(crate::experiment::threads_for(threads, todo.len()))
         .build()
         .map_err(|e| SweepError::Threads(e.to_string()))?;
+    let road = plan.metrics.iter().any(|m| m == "road_queue_peak_km");
     let (tx, rx) = mpsc::channel::<Record>();
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
             pool.install(|| {
-                // One task per job, for the balance `run_replications` explains;
-                // here tasks of different points differ in length too.
+                // One task per job, for the balance `for_each_replication`
+                // explains; here tasks of different points differ in length too.
                 todo.par_iter().with_max_len(1).for_each_with(tx, |tx, &k| {
                     let (p, r) = plan.task(k);
                     let index = if plan.independent { k as u32 } else { r };
@@ -308,7 +321,7 @@ pub fn run_shard(
                     let _ = tx.send(Record {
                         plan: plan.hash.clone(),
                         task: k,
-                        metrics: metrics_of(&out),
+                        metrics: metrics_of(&out, road),
                     });
                 })
             })
