@@ -160,7 +160,7 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
         .enumerate()
         .filter(|(_, m)| {
             m.ends_with("wait_mean_min")
-                || m.as_str() == "road_queue_peak_km"
+                || m.as_str() == borderq::sweep::ROAD_PEAK
                 || m.as_str() == "crossed_persons"
         })
         .map(|(i, _)| i)

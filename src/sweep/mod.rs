@@ -104,10 +104,13 @@ const MODE_METRICS: [ModeMetric; 4] = [
     },
 ];
 
+/// The name of the road's metric, the one a scenario without vehicles does not record.
+pub const ROAD_PEAK: &str = "road_queue_peak_km";
+
 /// The metrics of the whole crossing, recorded after every mode's.
 const WHOLE_METRICS: [WholeMetric; 3] = [
     WholeMetric {
-        name: "road_queue_peak_km",
+        name: ROAD_PEAK,
         road: true,
         words: "peak queue on the road",
         unit: "km",
@@ -306,7 +309,7 @@ pub fn run_shard(
         .num_threads(crate::experiment::threads_for(threads, todo.len()))
         .build()
         .map_err(|e| SweepError::Threads(e.to_string()))?;
-    let road = plan.metrics.iter().any(|m| m == "road_queue_peak_km");
+    let road = plan.metrics.iter().any(|m| m == ROAD_PEAK);
     let (tx, rx) = mpsc::channel::<Record>();
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
