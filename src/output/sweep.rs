@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::charts::{self, SIZE};
 use super::files::{ensure_dir, write_atomic, OutputError};
-use super::tables::{grouped, num};
+use super::tables::{grouped, Num};
 use crate::sweep::SweepReport;
 
 /// `sweep.csv`: one row per point, the swept values then each metric's mean and 95% interval.
@@ -37,9 +37,9 @@ pub fn sweep_csv(r: &SweepReport) -> String {
             write!(
                 out,
                 ",{},{},{}",
-                num(e.mean, 6),
-                num(e.ci95[0], 6),
-                num(e.ci95[1], 6)
+                Num(e.mean, 6),
+                Num(e.ci95[0], 6),
+                Num(e.ci95[1], 6)
             )
             .unwrap();
         }

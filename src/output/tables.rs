@@ -11,10 +11,27 @@ use crate::stats::Estimate;
 /// A number for CSV and tables: at most `decimals` places, trailing zeros
 /// trimmed, empty for NaN.
 pub fn num(x: f64, decimals: usize) -> String {
-    if x.is_nan() {
-        return String::new();
+    Num(x, decimals).to_string()
+}
+
+/// [`num`] formatted where it is written: `write!(out, "{}", Num(x, 3))`
+/// writes what `num(x, 3)` returns without a string of its own (long tables
+/// are mostly numbers).
+#[derive(Clone, Copy, Debug)]
+pub struct Num(pub f64, pub usize);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Num(x, decimals) = *self;
+        if x.is_nan() {
+            return Ok(());
+        }
+        let mut buf = [0; 32];
+        match rounded_through_integers(x, decimals, &mut buf) {
+            Some(s) => f.write_str(s),
+            None => f.write_str(&num_formatted(x, decimals)),
+        }
     }
-    rounded_through_integers(x, decimals).unwrap_or_else(|| num_formatted(x, decimals))
 }
 
 /// A number without trailing zeros, its digits grouped in thousands:
@@ -55,15 +72,13 @@ fn num_formatted(x: f64, decimals: usize) -> String {
     }
 }
 
-/// [`num`] through an integer, several times faster than `format!` (long
-/// tables are mostly numbers), where the result is certainly the same: the
-/// scaled value below 2^40, where its rounding error (under 2^-13) cannot
-/// cross a tie kept 1/1000 away. Otherwise `None`.
-fn rounded_through_integers(x: f64, decimals: usize) -> Option<String> {
-    if decimals > 9 {
-        return None;
-    }
-    let y = x * 10f64.powi(decimals as i32);
+/// [`num`] through an integer, several times faster than `format!`, where
+/// the result is certainly the same: the scaled value below 2^40, where its
+/// rounding error (under 2^-13) cannot cross a tie kept 1/1000 away. The
+/// digits are written into `buf` from its end. Otherwise `None`.
+fn rounded_through_integers(x: f64, decimals: usize, buf: &mut [u8; 32]) -> Option<&str> {
+    const SCALE: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let y = x * *SCALE.get(decimals)?;
     let beyond = y.is_nan() || y.abs() >= (1u64 << 40) as f64;
     if beyond || ((y - y.trunc()).abs() - 0.5).abs() < 1e-3 {
         return None;
@@ -74,24 +89,29 @@ fn rounded_through_integers(x: f64, decimals: usize) -> Option<String> {
         n /= 10;
         places -= 1;
     }
-    let digits = n.to_string();
-    let mut s = String::with_capacity(digits.len() + places + 3);
-    if y < 0.0 && n != 0 {
-        s.push('-');
+    let negative = y < 0.0 && n != 0;
+    // Under 2^40 is at most 13 digits; with nine places, a point, a
+    // leading zero and a sign, at most 15 bytes.
+    let mut at = buf.len();
+    let mut digits = 0;
+    loop {
+        if places > 0 && digits == places {
+            at -= 1;
+            buf[at] = b'.';
+        }
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        digits += 1;
+        if n == 0 && digits > places {
+            break;
+        }
     }
-    if places == 0 {
-        s.push_str(&digits);
-    } else if digits.len() > places {
-        let (int, frac) = digits.split_at(digits.len() - places);
-        s.push_str(int);
-        s.push('.');
-        s.push_str(frac);
-    } else {
-        s.push_str("0.");
-        s.extend(std::iter::repeat_n('0', places - digits.len()));
-        s.push_str(&digits);
+    if negative {
+        at -= 1;
+        buf[at] = b'-';
     }
-    Some(s)
+    Some(std::str::from_utf8(&buf[at..]).expect("ASCII digits"))
 }
 
 /// Quotes a CSV field if needed.
@@ -136,31 +156,31 @@ pub fn write_timeseries_csv(report: &Report, out: &mut dyn std::io::Write) -> st
     }
     writeln!(out)?;
     for r in 0..s.times_h.len() {
-        write!(out, "{},{}", num(s.times_h[r], 4), s.datetimes[r])?;
+        write!(out, "{},{}", Num(s.times_h[r], 4), s.datetimes[r])?;
         for bands in &s.modes {
             for (b, d) in [(&bands[0], 2), (&bands[1], 3)] {
                 write!(
                     out,
                     ",{},{},{}",
-                    num(b.mean[r], d),
-                    num(b.p5()[r], d),
-                    num(b.p95()[r], d)
+                    Num(b.mean[r], d),
+                    Num(b.p5()[r], d),
+                    Num(b.p95()[r], d)
                 )?;
             }
             for b in &bands[2..] {
-                write!(out, ",{}", num(b.mean[r], 2))?;
+                write!(out, ",{}", Num(b.mean[r], 2))?;
             }
         }
         let b = &s.road_km;
         write!(
             out,
             ",{},{},{}",
-            num(b.mean[r], 3),
-            num(b.p5()[r], 3),
-            num(b.p95()[r], 3)
+            Num(b.mean[r], 3),
+            Num(b.p5()[r], 3),
+            Num(b.p95()[r], 3)
         )?;
         for b in &s.utilisation {
-            write!(out, ",{}", num(b.mean[r], 4))?;
+            write!(out, ",{}", Num(b.mean[r], 4))?;
         }
         writeln!(out)?;
     }
@@ -180,15 +200,15 @@ pub fn waits_csv(report: &Report) -> String {
             "{},{},{},{},{},{},{},{},{},{},{}",
             field(&c.mode),
             c.start,
-            num(c.start_h, 3),
-            num(c.days, 3),
+            Num(c.start_h, 3),
+            Num(c.days, 3),
             w.count,
-            num(w.mean, 3),
-            num(w.p50, 3),
-            num(w.p90, 3),
-            num(w.p95, 3),
-            num(w.p99, 3),
-            num(w.max, 3)
+            Num(w.mean, 3),
+            Num(w.p50, 3),
+            Num(w.p90, 3),
+            Num(w.p95, 3),
+            Num(w.p99, 3),
+            Num(w.max, 3)
         )
         .unwrap();
     }
@@ -208,11 +228,11 @@ pub fn observations_csv(report: &Report) -> String {
             field(o.mode.as_deref().unwrap_or("")),
             o.at,
             o.until.as_deref().unwrap_or(""),
-            num(o.observed, 4),
-            num(o.tolerance, 4),
-            num(o.simulated.mean, 4),
-            num(o.simulated.ci95[0], 4),
-            num(o.simulated.ci95[1], 4),
+            Num(o.observed, 4),
+            Num(o.tolerance, 4),
+            Num(o.simulated.mean, 4),
+            Num(o.simulated.ci95[0], 4),
+            Num(o.simulated.ci95[1], 4),
             o.within,
             field(&o.source)
         )
@@ -536,7 +556,7 @@ mod tests {
                 v = ((v * 1000.0).trunc() + 0.5) / 1000.0;
             }
             let d = (x >> 5) as usize % 7;
-            if let Some(s) = rounded_through_integers(v, d) {
+            if let Some(s) = rounded_through_integers(v, d, &mut [0; 32]) {
                 fast += 1;
                 assert_eq!(s, num_formatted(v, d), "{v:e} to {d} places");
             }
