@@ -1,10 +1,18 @@
 //! Charts render from plain report data: the SVG text carries titles, axis
 //! labels, series names, observation and event labels; PNGs decode to the
-//! stated size and are not blank; the same run gives the same bytes.
+//! stated size and are not blank; the same run gives the same bytes, on
+//! any number of threads.
 
-use borderq::output::charts::{Chart, SIZE};
+mod common;
+
+use std::path::Path;
+
+use borderq::output::charts::{write_all, write_charts, Chart, Drawing, SIZE};
+use borderq::output::OutputError;
 use borderq::report::{aggregate, Report};
 use borderq::Scenario;
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, DrawingBackend, WHITE};
 
 fn lars_report() -> Report {
     let sc = Scenario::load("scenarios/verkhny-lars-2022.toml".as_ref(), &[]).unwrap();
@@ -77,6 +85,99 @@ fn svg_charts_carry_their_words() {
             "{chart:?} is not deterministic"
         );
     }
+}
+
+/// The names of `paths`, in their order.
+fn names(paths: &[std::path::PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn charts_drawn_on_several_threads_are_the_files_one_thread_writes() {
+    let r = lars_report();
+    let expected: Vec<String> = Chart::ALL
+        .iter()
+        .flat_map(|c| [format!("{}.svg", c.stem()), format!("{}.png", c.stem())])
+        .collect();
+    let one = common::scratch("charts-one-thread");
+    let one_paths = write_charts(&r, &one, 1).unwrap();
+    assert_eq!(names(&one_paths), expected);
+    for threads in [2, 3, 0] {
+        let many = common::scratch(&format!("charts-{threads}-threads"));
+        let paths = write_charts(&r, &many, threads).unwrap();
+        assert_eq!(names(&paths), expected, "{threads} threads");
+        for (a, b) in one_paths.iter().zip(&paths) {
+            assert!(b.starts_with(&many));
+            assert!(
+                common::read(a) == common::read(b),
+                "{} differs on {threads} threads",
+                b.display()
+            );
+        }
+        std::fs::remove_dir_all(&many).unwrap();
+    }
+    std::fs::remove_dir_all(&one).unwrap();
+}
+
+/// A blank chart that cannot be drawn when its number is in `failing`.
+struct Blank {
+    number: usize,
+    failing: &'static [usize],
+}
+
+impl Drawing for Blank {
+    fn stem(&self) -> String {
+        format!("blank-{}", self.number)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        if self.failing.contains(&self.number) {
+            return Err(format!("chart {} fails", self.number));
+        }
+        area.fill(&WHITE).map_err(|e| format!("{e:?}"))
+    }
+}
+
+#[test]
+fn the_first_chart_that_fails_is_the_one_reported_at_any_thread_count() {
+    let dir = common::scratch("charts-failing");
+    let charts: Vec<Blank> = (0..8)
+        .map(|number| Blank {
+            number,
+            failing: &[5, 2, 7],
+        })
+        .collect();
+    for threads in [1, 2, 4] {
+        match write_all(&dir, &charts, threads) {
+            Err(OutputError::Chart { path, message }) => {
+                assert_eq!(path, Path::new(&dir).join("blank-2.svg"), "{threads}");
+                assert_eq!(message, "chart 2 fails");
+            }
+            other => panic!("{threads} threads: {other:?}"),
+        }
+    }
+    let fine: Vec<Blank> = (0..3)
+        .map(|number| Blank {
+            number,
+            failing: &[],
+        })
+        .collect();
+    let paths = write_all(&dir, &fine, 2).unwrap();
+    assert_eq!(
+        names(&paths),
+        [
+            "blank-0.svg",
+            "blank-0.png",
+            "blank-1.svg",
+            "blank-1.png",
+            "blank-2.svg",
+            "blank-2.png"
+        ]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -167,7 +167,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let charts = if args.no_charts {
         Vec::new()
     } else {
-        output::charts::write_charts(&report, &dir).map_err(|e| Failure::other(e.to_string()))?
+        output::charts::write_charts(&report, &dir, args.threads)
+            .map_err(|e| Failure::other(e.to_string()))?
     };
     // Charts of an earlier run into this folder no longer describe it.
     let removed = output::files::remove_stale(&dir, &charts, output::charts::is_chart_file)

@@ -111,7 +111,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    finish_sweep(&plan, &records, &dir, !args.no_charts, args.quiet)?;
+    finish_sweep(
+        &plan,
+        &records,
+        &dir,
+        !args.no_charts,
+        args.threads,
+        args.quiet,
+    )?;
     if !args.quiet {
         eprintln!(
             "{} in {:.2} s",
@@ -127,11 +134,12 @@ fn finish_sweep(
     records: &[borderq::sweep::Record],
     dir: &Path,
     charts: bool,
+    threads: usize,
     quiet: bool,
 ) -> Result<(), Failure> {
     let report = borderq::sweep::aggregate(plan, records)
         .map_err(|e| Failure::input(vec![e.to_string()]))?;
-    let written = output::sweep::write_sweep(&report, dir, charts)
+    let written = output::sweep::write_sweep(&report, dir, charts, threads)
         .map_err(|e| Failure::other(e.to_string()))?;
     // Charts of an earlier sweep into this folder (other metrics, or
     // charts this one did not draw) no longer describe it.
@@ -250,5 +258,12 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let dirs: Vec<&Path> = args.dirs.iter().map(PathBuf::as_path).collect();
     let (plan, records) =
         borderq::sweep::collect(&dirs).map_err(|e| Failure::input(vec![e.to_string()]))?;
-    finish_sweep(&plan, &records, &args.output, !args.no_charts, args.quiet)
+    finish_sweep(
+        &plan,
+        &records,
+        &args.output,
+        !args.no_charts,
+        0, // the charts on every core
+        args.quiet,
+    )
 }

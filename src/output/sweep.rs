@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::charts::{self, SIZE};
+use super::charts;
 use super::files::{ensure_dir, write_atomic, OutputError};
 use super::tables::{grouped, Num};
 use crate::sweep::SweepReport;
@@ -173,31 +173,38 @@ pub fn is_sweep_chart(name: &str) -> bool {
     name.starts_with("sweep-") && (name.ends_with(".png") || name.ends_with(".svg"))
 }
 
+/// One metric's sweep chart.
+struct MetricChart<'r>(&'r SweepReport, usize);
+
+impl charts::Drawing for MetricChart<'_> {
+    fn stem(&self) -> String {
+        format!("sweep-{}", self.0.plan.metrics[self.1])
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw_metric(self.0, self.1, area)
+    }
+}
+
 /// Writes `sweep.csv`, `sweep.json` and, unless `charts` is false, a PNG and an
-/// SVG per metric (`sweep-METRIC.png`).
-pub fn write_sweep(r: &SweepReport, dir: &Path, charts: bool) -> Result<Vec<PathBuf>, OutputError> {
+/// SVG per metric (`sweep-METRIC.png`), drawn on up to `threads` threads (0:
+/// every core).
+pub fn write_sweep(
+    r: &SweepReport,
+    dir: &Path,
+    charts: bool,
+    threads: usize,
+) -> Result<Vec<PathBuf>, OutputError> {
     ensure_dir(dir)?;
     let mut out = vec![
         write_atomic(dir, "sweep.csv", sweep_csv(r).as_bytes())?,
         write_atomic(dir, "sweep.json", &sweep_json(r))?,
     ];
     if charts {
-        for (i, m) in r.plan.metrics.iter().enumerate() {
-            let stem = format!("sweep-{m}");
-            let fail = |ext: &str, message: String| OutputError::Chart {
-                path: dir.join(format!("{stem}.{ext}")),
-                message,
-            };
-            let mut svg = String::new();
-            {
-                let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-                draw_metric(r, i, &area).map_err(|e| fail("svg", e))?;
-            }
-            out.push(write_atomic(dir, &format!("{stem}.svg"), svg.as_bytes())?);
-            let png =
-                charts::png_of(SIZE, |area| draw_metric(r, i, area)).map_err(|e| fail("png", e))?;
-            out.push(write_atomic(dir, &format!("{stem}.png"), &png)?);
-        }
+        let metrics: Vec<MetricChart> = (0..r.plan.metrics.len())
+            .map(|i| MetricChart(r, i))
+            .collect();
+        out.extend(charts::write_all(dir, &metrics, threads)?);
     }
     Ok(out)
 }

@@ -16,6 +16,7 @@ use plotters::coord::ranged1d::Ranged;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use rayon::prelude::*;
 
 use super::files::{write_atomic, OutputError};
 use crate::report::Report;
@@ -206,21 +207,82 @@ pub fn is_chart_file(name: &str) -> bool {
     })
 }
 
-/// Writes every chart as PNG and SVG into `dir`.
-pub fn write_charts(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
-    let mut out = Vec::new();
-    for chart in Chart::ALL {
-        let name = chart.stem();
+/// A chart [`write_all`] draws: its file name and its drawing on any backend.
+pub trait Drawing: Sync {
+    /// The file name without extension.
+    fn stem(&self) -> String;
+    /// Draws the chart onto `area`.
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// One of a run's charts, of its report.
+struct RunChart<'r>(Chart, &'r Report);
+
+impl Drawing for RunChart<'_> {
+    fn stem(&self) -> String {
+        self.0.stem().to_string()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        self.0.draw(self.1, area)
+    }
+}
+
+/// Writes every chart of `report` to `dir` as PNG and SVG, on up to
+/// `threads` threads (0: every core), and returns the paths written, in
+/// the order of [`Chart::ALL`].
+pub fn write_charts(
+    report: &Report,
+    dir: &Path,
+    threads: usize,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let charts = Chart::ALL.map(|c| RunChart(c, report));
+    write_all(dir, &charts, threads)
+}
+
+/// Draws each chart as SVG and as PNG and writes both to `dir`, the charts
+/// shared among up to `threads` threads (0: every core; one when a pool of
+/// threads cannot be had). Returns the paths in the order of `drawings`, each
+/// SVG before its PNG; on failure, the error of the first chart in that
+/// order that failed.
+pub fn write_all<D: Drawing>(
+    dir: &Path,
+    drawings: &[D],
+    threads: usize,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let one = |d: &D| -> Result<[PathBuf; 2], OutputError> {
+        let stem = d.stem();
         let fail = |ext: &str, message: String| OutputError::Chart {
-            path: dir.join(format!("{name}.{ext}")),
+            path: dir.join(format!("{stem}.{ext}")),
             message,
         };
-        let svg = chart.svg(report, SIZE).map_err(|m| fail("svg", m))?;
-        out.push(write_atomic(dir, &format!("{name}.svg"), svg.as_bytes())?);
-        let png = chart.png(report, SIZE).map_err(|m| fail("png", m))?;
-        out.push(write_atomic(dir, &format!("{name}.png"), &png)?);
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            d.draw(&area).map_err(|m| fail("svg", m))?;
+        }
+        let svg = write_atomic(dir, &format!("{stem}.svg"), svg.as_bytes())?;
+        let png = png_of(SIZE, |area| d.draw(area)).map_err(|m| fail("png", m))?;
+        Ok([svg, write_atomic(dir, &format!("{stem}.png"), &png)?])
+    };
+    let threads = crate::experiment::threads_for(threads, drawings.len());
+    let pool = (threads > 1)
+        .then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .ok()
+        })
+        .flatten();
+    let each: Vec<Result<[PathBuf; 2], OutputError>> = match pool {
+        Some(pool) => pool.install(|| drawings.par_iter().map(one).collect()),
+        None => drawings.iter().map(one).collect(),
+    };
+    let mut paths = Vec::with_capacity(2 * drawings.len());
+    for files in each {
+        paths.extend(files?);
     }
-    Ok(out)
+    Ok(paths)
 }
 
 fn title_style() -> TextStyle<'static> {
