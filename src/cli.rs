@@ -90,7 +90,7 @@ pub struct SweepArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
 
-    /// Worker threads; 0 uses every core.
+    /// Threads for replications and charts; 0 uses every core.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
 
@@ -207,7 +207,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
 
-    /// Worker threads; 0 uses every core.
+    /// Threads for replications and charts; 0 uses every core.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
 
