@@ -111,12 +111,7 @@ impl Chart {
 
     /// The chart as SVG text.
     pub fn svg(self, report: &Report, size: (u32, u32)) -> Result<String, String> {
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, size).into_drawing_area();
-            self.draw(report, &area)?;
-        }
-        Ok(s)
+        svg_of(size, |area| self.draw(report, area))
     }
 
     /// The chart as PNG bytes.
@@ -128,6 +123,16 @@ impl Chart {
 /// The `i`-th series colour.
 pub fn colour(i: usize) -> RGBColor {
     COLOURS[i % COLOURS.len()]
+}
+
+/// Draws with `draw` onto an SVG canvas of `size` and returns its text.
+pub fn svg_of(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    draw(&SVGBackend::with_string(&mut svg, size).into_drawing_area())?;
+    Ok(svg)
 }
 
 /// Draws with `draw` onto a bitmap of `size` and encodes it as PNG.
@@ -256,11 +261,7 @@ pub fn write_all<D: Drawing>(
             path: dir.join(format!("{stem}.{ext}")),
             message,
         };
-        let mut svg = String::new();
-        {
-            let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            d.draw(&area).map_err(|m| fail("svg", m))?;
-        }
+        let svg = svg_of(SIZE, |area| d.draw(area)).map_err(|m| fail("svg", m))?;
         let svg = write_atomic(dir, &format!("{stem}.svg"), svg.as_bytes())?;
         let png = png_of(SIZE, |area| d.draw(area)).map_err(|m| fail("png", m))?;
         Ok([svg, write_atomic(dir, &format!("{stem}.png"), &png)?])
