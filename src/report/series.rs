@@ -17,8 +17,9 @@ pub(super) struct SeriesFold {
     bands: Vec<(Band, usize)>,
     /// Sample rows every replication so far has reached (`None` before the first).
     rows: Option<usize>,
-    /// Per row and band, the sum of the replications' values.
-    sums: Vec<f64>,
+    /// Per band, per row, the sum of the replications' values (band by
+    /// band, so that each becomes its band's means where it lies).
+    sums: Vec<Vec<f64>>,
     /// Per row and ranged band, the values that decide the 5th percentile.
     low: Nearest,
     /// The same for the 95th.
@@ -93,19 +94,20 @@ impl SeriesFold {
         if self.rows.is_none() {
             // As `Iterator::sum` starts, so that each mean is the same bits.
             let zero: f64 = std::iter::empty::<f64>().sum();
-            self.sums = vec![zero; rows * per_row];
+            self.sums = vec![vec![zero; rows]; per_row];
             self.low.cells(rows * per_ranged);
             self.high.cells(rows * per_ranged);
         }
         self.rows = Some(rows);
-        self.sums.truncate(rows * per_row);
+        for sums in &mut self.sums {
+            sums.truncate(rows);
+        }
         self.low.truncate(rows * per_ranged);
         self.high.truncate(rows * per_ranged);
         for r in 0..rows {
             let row = series.row(r);
-            let sums = &mut self.sums[r * per_row..(r + 1) * per_row];
-            for (sum, (_, col)) in sums.iter_mut().zip(&self.bands) {
-                *sum += row[*col];
+            for (sums, (_, col)) in self.sums.iter_mut().zip(&self.bands) {
+                sums[r] += row[*col];
             }
             for (i, &b) in self.ranged.iter().enumerate() {
                 let value = row[self.bands[b].1];
@@ -121,11 +123,12 @@ impl SeriesFold {
     pub(super) fn finish(self, sc: &Scenario) -> SeriesReport {
         assert_eq!(self.added, self.replications, "every replication folded");
         let rows = self.rows.unwrap_or(0);
-        let per_row = self.bands.len();
         let n = self.replications as f64;
         let mut bands: Vec<Band> = self.bands.into_iter().map(|(b, _)| b).collect();
-        for (b, band) in bands.iter_mut().enumerate() {
-            band.mean = (0..rows).map(|r| self.sums[r * per_row + b] / n).collect();
+        // Each band's sums become its means where they lie.
+        for (band, mut sums) in bands.iter_mut().zip(self.sums) {
+            sums.iter_mut().for_each(|sum| *sum /= n);
+            band.mean = sums;
         }
         let per_ranged = self.ranged.len();
         for (i, &b) in self.ranged.iter().enumerate() {
