@@ -140,7 +140,7 @@ impl<'a> Fold<'a> {
     }
 
     /// The report of the replications taken.
-    pub fn finish(self) -> Report {
+    pub fn finish(mut self) -> Report {
         assert!(!self.outs.is_empty(), "at least one replication");
         assert_eq!(
             self.outs.len(),
@@ -148,6 +148,13 @@ impl<'a> Fold<'a> {
             "every replication announced"
         );
         let sc = self.sc;
+        // The cohorts' histograms are the largest thing the fold holds (a
+        // mode's, up to `MAX_PERIODS` of them): summarised first and let
+        // go, they are not held beside the rest of the report.
+        let cohorts = cohort_reports(sc, &self.durations);
+        for d in &mut self.durations {
+            d.cohorts = Vec::new();
+        }
         let cal = &sc.calendar;
         let outs = &self.outs[..];
         Report {
@@ -195,7 +202,7 @@ impl<'a> Fold<'a> {
                 .zip(&self.durations)
                 .map(|(mode, d)| (mode.name.clone(), d.wait.all.cdf()))
                 .collect(),
-            cohorts: cohort_reports(sc, &self.durations),
+            cohorts,
             calendar: sc.calendar,
             end_after_crossings: sc.end_after_crossings,
             vehicle_modes: sc.vehicle_modes(),
