@@ -158,7 +158,10 @@ fn a_forbidden_mode_is_not_served_during_the_ban() {
     let layout = SeriesLayout::new(&sc);
     let o = run_replication(&sc, 0);
     assert_conserved("ban", std::slice::from_ref(&o));
-    let crossed = |row: usize| o.series.row(row)[layout.mode(1, ModeColumn::CrossedUnits)];
+    let crossed = |row: usize| {
+        o.series
+            .value(row, layout.mode(1, ModeColumn::CrossedUnits))
+    };
     // Samples every 10 min: 10 h is row 60, 20 h is row 120. Allow 30 min for services under way.
     let during = crossed(63)..=crossed(120);
     assert_eq!(
@@ -210,7 +213,7 @@ service = { dist = "exponential", mean_min = 3.0 }
     let layout = SeriesLayout::new(&sc);
     let o = run_replication(&sc, 0);
     assert_conserved("night", std::slice::from_ref(&o));
-    let served = |h: f64| o.series.row((h * 2.0) as usize)[layout.stage_served(0)];
+    let served = |h: f64| o.series.value((h * 2.0) as usize, layout.stage_served(0));
     for day in 0..3 {
         let d = f64::from(day) * 24.0;
         // From 22:00 (plus the last services' time) to 06:00 next day: no service starts.
@@ -298,8 +301,8 @@ service = { dist = "exponential", mean_min = 1.0 }
     assert_conserved("block", std::slice::from_ref(&o));
     let last = o.series.rows() - 1;
     let (s1, s2) = (
-        o.series.row(last)[layout.stage_served(0)],
-        o.series.row(last)[layout.stage_served(1)],
+        o.series.value(last, layout.stage_served(0)),
+        o.series.value(last, layout.stage_served(1)),
     );
     // Throughputs equal up to the units held in the 4 + 1 booths.
     assert!((s1 - s2).abs() <= 5.0, "exit {s1} vs entry {s2}");
@@ -439,7 +442,7 @@ service = {{ dist = "exponential", mean_min = 3.0 }}
             );
             for k in 1..o.series.rows() {
                 let before: u64 = m.per_day[..k].iter().map(pick).sum();
-                let sampled = o.series.row(k)[layout.mode(0, column)];
+                let sampled = o.series.value(k, layout.mode(0, column));
                 assert_eq!(sampled, before as f64, "{column:?} at midnight {k}");
             }
         }

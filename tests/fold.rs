@@ -64,7 +64,7 @@ fn bands_are_the_nearest_rank_percentiles_of_every_replication() {
     let expected: Vec<[f64; 5]> = (0..fewest)
         .map(|r| {
             let column =
-                |c: usize| -> Vec<f64> { outs.iter().map(|o| o.series.row(r)[c]).collect() };
+                |c: usize| -> Vec<f64> { outs.iter().map(|o| o.series.value(r, c)).collect() };
             let mut q = column(queue);
             let mean = q.iter().sum::<f64>() / q.len() as f64;
             q.sort_by(f64::total_cmp);

@@ -128,23 +128,22 @@ pub struct StageOutcome {
 
 /// Samples at the scenario's sample interval, one row per sample time
 /// (`k × interval`, from 0 to the end), columns as [`SeriesLayout`] says.
+/// Kept column by column, so that a report can take a column whole.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Series {
-    /// Number of columns per row.
-    pub columns: usize,
-    /// Row-major values.
-    pub values: Vec<f64>,
+    /// Each column's values, one per row; every column has every row.
+    pub columns: Vec<Vec<f64>>,
 }
 
 impl Series {
     /// Number of rows.
     pub fn rows(&self) -> usize {
-        self.values.len().checked_div(self.columns).unwrap_or(0)
+        self.columns.first().map_or(0, Vec::len)
     }
 
-    /// One row.
-    pub fn row(&self, i: usize) -> &[f64] {
-        &self.values[i * self.columns..(i + 1) * self.columns]
+    /// The value of column `column` in row `row`.
+    pub fn value(&self, row: usize, column: usize) -> f64 {
+        self.columns[column][row]
     }
 }
 

@@ -112,8 +112,7 @@ impl<'a> Fold<'a> {
             "no more replications than announced"
         );
         let earlier = self.outs.len();
-        self.series.add(&out);
-        out.series = Default::default();
+        self.series.add(std::mem::take(&mut out.series));
         for (mode, d) in out.modes.iter_mut().zip(&mut self.durations) {
             d.wait.add(std::mem::take(&mut mode.wait));
             d.sojourn.add(std::mem::take(&mut mode.sojourn));

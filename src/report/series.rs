@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 
 use super::{Band, SeriesReport};
-use crate::engine::{ModeColumn, Outcome, SeriesLayout};
+use crate::engine::{ModeColumn, Series, SeriesLayout};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 
@@ -86,36 +86,45 @@ impl SeriesFold {
         }
     }
 
-    /// Adds the next replication's series.
-    pub(super) fn add(&mut self, out: &Outcome) {
-        let series = &out.series;
+    /// Adds the next replication's series, taking its columns.
+    pub(super) fn add(&mut self, series: Series) {
         let rows = self.rows.map_or(series.rows(), |r| r.min(series.rows()));
-        let (per_row, per_ranged) = (self.bands.len(), self.ranged.len());
+        let per_ranged = self.ranged.len();
         if self.rows.is_none() {
-            // As `Iterator::sum` starts, so that each mean is the same bits.
-            let zero: f64 = std::iter::empty::<f64>().sum();
-            self.sums = vec![vec![zero; rows]; per_row];
             self.low.cells(rows * per_ranged);
             self.high.cells(rows * per_ranged);
-        }
-        self.rows = Some(rows);
-        for sums in &mut self.sums {
-            sums.truncate(rows);
         }
         self.low.truncate(rows * per_ranged);
         self.high.truncate(rows * per_ranged);
         for r in 0..rows {
-            let row = series.row(r);
-            for (sums, (_, col)) in self.sums.iter_mut().zip(&self.bands) {
-                sums[r] += row[*col];
-            }
             for (i, &b) in self.ranged.iter().enumerate() {
-                let value = row[self.bands[b].1];
+                let value = series.value(r, self.bands[b].1);
                 let cell = r * per_ranged + i;
                 self.low.offer(cell, self.added, value);
                 self.high.offer(cell, self.added, value);
             }
         }
+        let mut columns = series.columns;
+        if self.rows.is_none() {
+            // The first replication's columns are the sums: a sum that
+            // starts as `Iterator::sum` does, at -0.0, and adds a value is
+            // that value, so each mean is the same bits.
+            self.sums = self
+                .bands
+                .iter()
+                .map(|&(_, col)| std::mem::take(&mut columns[col]))
+                .collect();
+        } else {
+            for (sums, &(_, col)) in self.sums.iter_mut().zip(&self.bands) {
+                for (sum, value) in sums.iter_mut().zip(&columns[col]) {
+                    *sum += value;
+                }
+            }
+        }
+        for sums in &mut self.sums {
+            sums.truncate(rows);
+        }
+        self.rows = Some(rows);
         self.added += 1;
     }
 

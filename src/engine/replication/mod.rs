@@ -284,7 +284,8 @@ pub struct Replication<'s> {
     next_sample: SimTime,
     next_shift: SimTime,
     layout: SeriesLayout,
-    series: Vec<f64>,
+    /// The samples so far, column by column.
+    series: Vec<Vec<f64>>,
     last_sample_areas: Vec<(f64, f64)>,
     probes: Vec<f64>,
     /// Each counting observation's count at the start of its period; its

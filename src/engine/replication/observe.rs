@@ -38,14 +38,13 @@ impl Replication<'_> {
 
     pub(super) fn sample(&mut self) {
         let now = self.now;
-        let start = self.series.len();
-        if start == 0 {
+        if self.series.is_empty() {
             // Every sample of the run at once: no doubling slack in a long run's table.
-            let rows = self.horizon.0 / self.sc.sample_interval.0.max(1) + 1;
-            self.series
-                .reserve_exact(rows as usize * self.layout.columns());
+            let rows = (self.horizon.0 / self.sc.sample_interval.0.max(1) + 1) as usize;
+            self.series = (0..self.layout.columns())
+                .map(|_| Vec::with_capacity(rows))
+                .collect();
         }
-        self.series.resize(start + self.layout.columns(), 0.0);
         let n_stages = self.stages.len();
         for m in 0..self.sc.modes.len() {
             let q = self.approach_units(m);
@@ -53,16 +52,18 @@ impl Replication<'_> {
             let balked = self.total(m, |d| d.balked);
             let reneged = self.total(m, |d| d.reneged);
             let switched = self.total(m, |d| d.switched);
-            let row = &mut self.series[start..];
-            row[self.layout.mode(m, ModeColumn::QueueUnits)] = q;
-            row[self.layout.mode(m, ModeColumn::QueueKm)] = self.road.km(m, q);
-            row[self.layout.mode(m, ModeColumn::CrossedUnits)] = crossed.units as f64;
-            row[self.layout.mode(m, ModeColumn::CrossedPersons)] = crossed.persons as f64;
-            row[self.layout.mode(m, ModeColumn::Balked)] = balked.units as f64;
-            row[self.layout.mode(m, ModeColumn::Reneged)] = reneged.units as f64;
-            row[self.layout.mode(m, ModeColumn::Switched)] = switched.units as f64;
+            let km = self.road.km(m, q);
+            let (layout, series) = (&self.layout, &mut self.series);
+            let mut put = |c: ModeColumn, v: f64| series[layout.mode(m, c)].push(v);
+            put(ModeColumn::QueueUnits, q);
+            put(ModeColumn::QueueKm, km);
+            put(ModeColumn::CrossedUnits, crossed.units as f64);
+            put(ModeColumn::CrossedPersons, crossed.persons as f64);
+            put(ModeColumn::Balked, balked.units as f64);
+            put(ModeColumn::Reneged, reneged.units as f64);
+            put(ModeColumn::Switched, switched.units as f64);
         }
-        self.series[start + self.layout.road_km()] = self.road.road_km();
+        self.series[self.layout.road_km()].push(self.road.road_km());
         for s in 0..n_stages {
             let (busy, open) = self.stage_areas(s, now);
             let (b0, o0) = self.last_sample_areas[s];
@@ -71,15 +72,19 @@ impl Replication<'_> {
             } else {
                 0.0
             };
-            self.series[start + self.layout.stage_utilisation(s)] = util;
+            self.series[self.layout.stage_utilisation(s)].push(util);
             let served: u64 = self.sc.stages[s]
                 .groups
                 .iter()
                 .map(|g| self.groups[g.0].served)
                 .sum();
-            self.series[start + self.layout.stage_served(s)] = served as f64;
+            self.series[self.layout.stage_served(s)].push(served as f64);
             self.last_sample_areas[s] = (busy, open);
         }
+        debug_assert!(
+            self.series.iter().all(|c| c.len() == self.series[0].len()),
+            "every column sampled once"
+        );
     }
 
     /// Busy and open booth-minutes of a stage's groups up to `now`.
@@ -153,7 +158,6 @@ impl Replication<'_> {
         let visits = self.modes_out.iter().flat_map(|o| &o.stage_wait);
         let served_visits = visits.clone().map(Histogram::count).sum();
         let served_wait_us: u128 = visits.map(Histogram::sum_us).sum();
-        let columns = self.layout.columns();
         Outcome {
             end,
             events: self.events,
@@ -161,8 +165,7 @@ impl Replication<'_> {
             stages,
             road_km: self.road.road_summary(&areas, end),
             series: Series {
-                columns,
-                values: self.series,
+                columns: self.series,
             },
             observations: self.probes,
             waiting_mean: self.queue.iter().map(|q| q.summary(end).mean).sum(),
