@@ -260,8 +260,10 @@ pub fn widest<'a>(cells: impl IntoIterator<Item = &'a str>) -> usize {
         .unwrap_or(0)
 }
 
-/// [`est`] in two parts, the mean and the "±half-width" (none when the
-/// interval is a point), for tables that line them up in columns.
+/// A mean and its 95% half-width at `d` decimals, or up to two more where
+/// the half-width would round to nothing, in two parts: the mean and the
+/// "±half-width" (none when the interval is a point), for tables that line
+/// them up in columns.
 pub fn est_parts(e: &Estimate, d: usize) -> (String, Option<String>) {
     if e.mean.is_nan() {
         return ("n/a".to_string(), None);
