@@ -24,12 +24,13 @@ impl std::fmt::Display for Num {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let Num(x, decimals) = *self;
         if x.is_nan() {
-            return Ok(());
+            return f.pad("");
         }
+        // `pad`, so that a width such as `{:>8}` lines the number up.
         let mut buf = [0; 32];
         match rounded_through_integers(x, decimals, &mut buf) {
-            Some(s) => f.write_str(s),
-            None => f.write_str(&num_formatted(x, decimals)),
+            Some(s) => f.pad(s),
+            None => f.pad(&num_formatted(x, decimals)),
         }
     }
 }
@@ -504,6 +505,15 @@ mod tests {
 
     #[test]
     fn numbers_are_trimmed() {
+        assert_eq!(
+            format!(
+                "[{:>6}|{:<5}|{:^4}]",
+                Num(1.25, 1),
+                Num(f64::NAN, 2),
+                Num(-3.0, 2)
+            ),
+            "[   1.2|     | -3 ]"
+        );
         assert_eq!(num(1.5000, 3), "1.5");
         assert_eq!(num(2.0, 3), "2");
         assert_eq!(num(-0.0001, 2), "0");
