@@ -214,10 +214,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         println!("\nwrote{files} run.json{svg} to {}", dir.display());
         print_removed("run", &removed);
         eprintln!(
-            "{}, {} in {wall:.2} s ({:.2e} events/s)",
+            "{}, {} in {wall:.2} s ({} events/s)",
             tables::counted(reps as usize, "replication"),
             tables::counted(events as usize, "event"),
-            events as f64 / wall
+            tables::per_second(events as f64 / wall)
         );
     }
     Ok(())

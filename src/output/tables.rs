@@ -53,9 +53,23 @@ pub fn grouped(x: f64) -> String {
     out
 }
 
-/// A count with its noun, plural unless it is one: "1 mode", "3 booth groups".
+/// A count with its noun, plural unless it is one, its digits grouped:
+/// "1 mode", "3 booth groups", "1,885,426 events".
 pub fn counted(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+    format!(
+        "{} {noun}{}",
+        grouped(n as f64),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+/// A large rate in words: "19.1 million", "845,210".
+pub fn per_second(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{} million", num(rate / 1e6, 1))
+    } else {
+        grouped(rate.round())
+    }
 }
 
 /// [`num`] through `format!`, which rounds the exact binary value.
@@ -501,6 +515,14 @@ mod tests {
         for (x, want) in cases {
             assert_eq!(grouped(x), want, "{x}");
         }
+    }
+
+    #[test]
+    fn counts_and_rates_read_as_words() {
+        assert_eq!(counted(1, "event"), "1 event");
+        assert_eq!(counted(1_885_426, "event"), "1,885,426 events");
+        assert_eq!(per_second(1.9128e7), "19.1 million");
+        assert_eq!(per_second(845_210.4), "845,210");
     }
 
     #[test]
