@@ -267,14 +267,10 @@ pub fn write_all<D: Drawing>(
         Ok([svg, write_atomic(dir, &format!("{stem}.png"), &png)?])
     };
     let threads = crate::experiment::threads_for(threads, drawings.len());
-    let pool = (threads > 1)
-        .then(|| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .ok()
-        })
-        .flatten();
+    let pool = match threads {
+        1 => None,
+        n => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
+    };
     let each: Vec<Result<[PathBuf; 2], OutputError>> = match pool {
         Some(pool) => pool.install(|| drawings.par_iter().map(one).collect()),
         None => drawings.iter().map(one).collect(),
