@@ -6,7 +6,9 @@
 //! Written here rather than taken from `hdrhistogram` because borderq keeps many
 //! small histograms (one per mode, stage and arrival cohort) and needs them
 //! compact: this one grows only to the largest bucket used (a few kilobytes
-//! for waits of days), records in a handful of instructions, and merges exactly.
+//! for waits of days), counts in 32 bits with the high words kept apart until
+//! a bucket needs them, records in a handful of instructions, and merges
+//! exactly.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,12 +23,30 @@ pub const COARSE_BITS: u32 = 3;
 /// millisecond), with `2^BITS` sub-buckets per power of two: 32 by default,
 /// or 8 for the many per-cohort histograms ([`CoarseHistogram`]).
 /// The precision is part of the type, so recording shifts by constants.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Histogram<const BITS: u32 = SUB_BITS> {
-    counts: Vec<u64>,
+    /// Each bucket's count, modulo 2^32.
+    counts: Vec<u32>,
+    /// Each bucket's count divided by 2^32: empty until a bucket first
+    /// passes `u32::MAX`, then as long as `counts`. A bucket's count is
+    /// `carries[i] << 32 | counts[i]`; the low words alone halve the
+    /// memory of the many histograms that never need the high ones.
+    carries: Vec<u32>,
     sum_us: u128,
     max_us: u64,
 }
+
+impl<const BITS: u32> PartialEq for Histogram<BITS> {
+    /// The same values: equal buckets, sum and maximum, however the high words are kept.
+    fn eq(&self, other: &Histogram<BITS>) -> bool {
+        self.counts.len() == other.counts.len()
+            && self.buckets().eq(other.buckets())
+            && self.sum_us == other.sum_us
+            && self.max_us == other.max_us
+    }
+}
+
+impl<const BITS: u32> Eq for Histogram<BITS> {}
 
 /// A histogram with quantiles within 1/8 of the value, a quarter of the memory.
 pub type CoarseHistogram = Histogram<COARSE_BITS>;
@@ -41,6 +61,7 @@ impl<const BITS: u32> Default for Histogram<BITS> {
         };
         Histogram {
             counts: Vec::new(),
+            carries: Vec::new(),
             sum_us: 0,
             max_us: 0,
         }
@@ -89,7 +110,13 @@ impl<const BITS: u32> Histogram<BITS> {
         let us = d.0;
         let b = bucket_of(us >> TICK_SHIFT, BITS);
         match self.counts.get_mut(b) {
-            Some(c) => *c += 1,
+            Some(c) => {
+                let (low, wrapped) = c.overflowing_add(1);
+                *c = low;
+                if wrapped {
+                    self.carry(b, 1);
+                }
+            }
             None => self.grow(b),
         }
         self.max_us = self.max_us.max(us);
@@ -104,6 +131,28 @@ impl<const BITS: u32> Histogram<BITS> {
         self.counts.reserve_exact(b + 1 - self.counts.len());
         self.counts.resize(b + 1, 0);
         self.counts[b] = 1;
+        if !self.carries.is_empty() {
+            self.carries.resize(b + 1, 0);
+        }
+    }
+
+    /// Adds `high` × 2^32 to bucket `b`'s count.
+    #[cold]
+    fn carry(&mut self, b: usize, high: u64) {
+        if self.carries.is_empty() {
+            self.carries = vec![0; self.counts.len()];
+        }
+        let c = &mut self.carries[b];
+        *c = u32::try_from(u64::from(*c) + high).expect("a bucket counts fewer than 2^64 values");
+    }
+
+    /// Each bucket's count, in bucket order.
+    fn buckets(&self) -> impl Iterator<Item = u64> + '_ {
+        let high = |i| self.carries.get(i).map_or(0, |&h| u64::from(h) << 32);
+        self.counts
+            .iter()
+            .enumerate()
+            .map(move |(i, &low)| high(i) | u64::from(low))
     }
 
     /// Adds every value of `other`, as [`Histogram::merge`] does, taking its
@@ -121,9 +170,17 @@ impl<const BITS: u32> Histogram<BITS> {
     pub fn merge(&mut self, other: &Histogram<BITS>) {
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);
+            if !self.carries.is_empty() {
+                self.carries.resize(other.counts.len(), 0);
+            }
         }
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+        for (i, &b) in other.counts.iter().enumerate() {
+            let (low, wrapped) = self.counts[i].overflowing_add(b);
+            self.counts[i] = low;
+            let high = u64::from(wrapped) + other.carries.get(i).map_or(0, |&h| u64::from(h));
+            if high > 0 {
+                self.carry(i, high);
+            }
         }
         self.max_us = self.max_us.max(other.max_us);
         self.sum_us += other.sum_us;
@@ -131,7 +188,7 @@ impl<const BITS: u32> Histogram<BITS> {
 
     /// Number of values.
     pub fn count(&self) -> u64 {
-        self.counts.iter().sum()
+        self.buckets().sum()
     }
 
     /// Exact sum of the values, in microseconds.
@@ -167,7 +224,7 @@ impl<const BITS: u32> Histogram<BITS> {
         }
         let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
         let mut seen = 0;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (i, c) in self.buckets().enumerate() {
             seen += c;
             if seen >= rank {
                 let (lo, width) = bucket_range(i, BITS);
@@ -183,9 +240,9 @@ impl<const BITS: u32> Histogram<BITS> {
     /// non-empty bucket: the cumulative distribution, for charts.
     pub fn cdf(&self) -> Vec<(f64, f64)> {
         let n = self.count();
-        let mut out = Vec::with_capacity(self.counts.iter().filter(|&&c| c > 0).count());
+        let mut out = Vec::with_capacity(self.buckets().filter(|&c| c > 0).count());
         let mut seen = 0;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (i, c) in self.buckets().enumerate() {
             if c == 0 {
                 continue;
             }
@@ -250,5 +307,64 @@ mod tests {
         }
         a.merge(&b);
         assert_eq!(a, all);
+    }
+
+    #[test]
+    fn buckets_count_past_32_bits_when_recording_and_merging() {
+        // Recording 2^32 values takes seconds; the counts start just below
+        // the wrap instead, as if those values had been recorded.
+        const LOW: u32 = u32::MAX - 1;
+        let minute = SimTime(60_000_000);
+        let full = |n: u32| {
+            let mut h: Histogram = Histogram::new();
+            h.record(minute);
+            let b = h.counts.len() - 1;
+            h.counts[b] = n;
+            h.sum_us = u128::from(n) * 60_000_000;
+            h
+        };
+
+        let mut h = full(LOW);
+        for _ in 0..3 {
+            h.record(minute);
+        }
+        let past = u64::from(LOW) + 3;
+        assert_eq!(h.count(), past, "recording carries into the high word");
+
+        // A longer histogram merged in: both words grow to its length.
+        let mut longer = full(LOW);
+        longer.record(SimTime(600_000_000));
+        h.merge(&longer);
+        let twice = past + u64::from(LOW) + 1;
+        assert_eq!(
+            h.count(),
+            twice,
+            "merging adds the low words with their carry"
+        );
+        let mut few = full(1);
+        few.record(SimTime(600_000_000));
+        assert_eq!(
+            h.quantile_min(0.5),
+            few.quantile_min(0.5),
+            "the minute's bucket"
+        );
+        assert_eq!(
+            h.quantile_min(1.0),
+            few.quantile_min(1.0),
+            "the ten minutes' bucket"
+        );
+        assert_eq!(h.max_min(), 10.0);
+        let cdf = h.cdf();
+        assert_eq!(cdf.len(), 2);
+        assert_eq!(cdf[0].1, (twice - 1) as f64 / twice as f64);
+
+        // Merging a histogram that has high words of its own adds them.
+        let mut again = Histogram::new();
+        again.merge(&h);
+        again.merge(&h);
+        assert_eq!(again.count(), 2 * twice);
+        let mut recorded_once = h.clone();
+        recorded_once.merge(&h);
+        assert_eq!(again, recorded_once);
     }
 }
