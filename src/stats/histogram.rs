@@ -73,6 +73,9 @@ impl<const BITS: u32> Default for Histogram<BITS> {
 const TICK_SHIFT: u32 = 10;
 const TICK_US: u64 = 1 << TICK_SHIFT;
 
+/// Buckets added at a time when a histogram grows.
+const GROWTH: usize = 16;
+
 /// The bucket of a value in ticks: values below `2^(bits+1)` have a
 /// bucket each; above, each power of two has `2^bits` buckets.
 #[inline]
@@ -126,9 +129,13 @@ impl<const BITS: u32> Histogram<BITS> {
     /// Grows the buckets to hold bucket `b`, and counts one value there.
     #[cold]
     fn grow(&mut self, b: usize) {
-        // Exactly: a histogram grows a bucket at a time, rarely, and the many
-        // per-cohort ones would otherwise carry up to twice their size in slack.
-        self.counts.reserve_exact(b + 1 - self.counts.len());
+        // In steps of 16 buckets (64 bytes). A histogram grows a bucket at a
+        // time, rarely: by one bucket per reallocation, the many per-cohort
+        // histograms growing in turn left the heap full of holes (R2 over
+        // 7,000 days: 544 KB of heap for 347 KB in use, 416 KB in steps),
+        // and by doubling each would carry up to its size again in slack.
+        self.counts
+            .reserve_exact((b + 1).next_multiple_of(GROWTH) - self.counts.len());
         self.counts.resize(b + 1, 0);
         self.counts[b] = 1;
         if !self.carries.is_empty() {
