@@ -390,7 +390,7 @@ fn bench_reports_every_round_and_the_median() {
     let out = borderq_ok(&["bench", "--quick", "--rounds", "2", "--json"]);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let rows = rows.as_array().expect("one object per workload");
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 9);
     // Each bare loop names the engine's workload of the same model (the
     // loops' agreement with theory is a unit test of their own).
     let bare: Vec<_> = rows
@@ -466,6 +466,29 @@ fn bench_reports_every_round_and_the_median() {
     assert!(lars[0]["speedup_rounds"].is_null());
     for r in lars {
         assert_eq!(r["check"], "7/7 observations within tolerance");
+    }
+    // A copy of R1's bare loop on every thread: each copy the same work as
+    // the bare loop alone, and the speed-up is in customers per second.
+    let row = |name: &str| rows.iter().find(|r| r["workload"] == name).unwrap();
+    let (alone, copies) = (
+        row("R1, bare loop"),
+        row(borderq::bench::BARE_ON_EVERY_THREAD),
+    );
+    assert_eq!(copies["speedup_over"], "R1, bare loop");
+    let n = copies["threads"].as_u64().unwrap();
+    assert_eq!(copies["replications"], n);
+    assert_eq!(
+        copies["customers"],
+        alone["customers"].as_u64().unwrap() * n
+    );
+    assert_eq!(copies["check"], alone["check"]);
+    if n > 1 {
+        let expected: Vec<f64> = times(alone)
+            .iter()
+            .zip(times(copies))
+            .map(|(one, all)| one / all * n as f64)
+            .collect();
+        assert_eq!(ratios(copies, "speedup_rounds"), expected, "{copies}");
     }
 }
 

@@ -2,6 +2,9 @@
 //! user runs (embedded, so the command works from any folder), timed whole,
 //! with the correctness figure beside each speed; and the bare loops of R1
 //! and R2 ([`bare`]) in the same rounds, the yardstick of the engine's time.
+//! One bare loop also runs on every thread at once: copies that share
+//! nothing, so their speed-up is what the machine gives any work, the
+//! yardstick of the engine's.
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -28,6 +31,9 @@ pub const R1_WQ_MIN: f64 = 0.668_732;
 pub const R2_WQ_MIN: [(&str, f64); 3] =
     [("bicycle", 0.2526), ("pedestrian", 1.1355), ("car", 2.26)];
 
+/// The workload that runs R1's bare loop on every thread at once.
+pub const BARE_ON_EVERY_THREAD: &str = "R1, bare loop, a copy on every thread";
+
 /// One workload: a scenario with its replications and threads, or a bare
 /// loop of a reference model.
 #[derive(Clone, Debug)]
@@ -37,6 +43,9 @@ pub struct Workload {
     job: Job,
     replications: u32,
     threads: usize,
+    /// The workload doing the same work per replication on one thread, for
+    /// the speed-up of a workload on several.
+    speedup_over: Option<String>,
 }
 
 /// What a workload runs.
@@ -50,6 +59,8 @@ enum Job {
     },
     /// A bare loop ([`bare`]), the yardstick of the engine's workload `of`.
     Bare { model: BareModel, of: String },
+    /// A copy of a bare loop on each thread at once, each copy a replication.
+    BareCopies(BareModel),
 }
 
 /// A reference model as a bare loop.
@@ -107,6 +118,9 @@ pub struct BenchRow {
     pub check: String,
     /// For a bare loop, the workload of the engine it is the yardstick of.
     pub bare_loop_of: Option<String>,
+    /// For a workload on several threads, the workload doing the same work
+    /// per replication on one thread: its speed-up is over that one.
+    pub speedup_over: Option<String>,
     /// Its ratios to other rows, each round.
     #[serde(flatten)]
     pub ratios: Ratios,
@@ -119,8 +133,8 @@ pub struct Ratios {
     /// For a workload of the engine with a bare loop: its time over the bare
     /// loop's (see [`bare_ratios`]).
     pub over_bare_loop_rounds: Option<Vec<f64>>,
-    /// For a workload on several threads: how many times faster than the
-    /// same work on one thread (see [`speedups`]).
+    /// For a workload on several threads: how many times the customers per
+    /// second of the same work on one thread (see [`speedups`]).
     pub speedup_rounds: Option<Vec<f64>>,
     /// For a workload on several threads: the speed-up the threads' own
     /// speeds allowed.
@@ -138,6 +152,7 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
         },
         replications,
         threads,
+        speedup_over: None,
     };
     let bare = |name: &str, model, of: &str| Workload {
         name: name.to_string(),
@@ -147,6 +162,7 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
         },
         replications: 1,
         threads: 1,
+        speedup_over: None,
     };
     let lars_reps = if quick { 4 } else { 20 };
     let (r1_departures, long_days) = if quick {
@@ -170,6 +186,13 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
             BareModel::R1(u64::from(r1_departures)),
             "R1 M/M/10 (1 replication)",
         ),
+        Workload {
+            name: BARE_ON_EVERY_THREAD.to_string(),
+            job: Job::BareCopies(BareModel::R1(u64::from(r1_departures))),
+            replications: 0,
+            threads: 0,
+            speedup_over: Some("R1, bare loop".to_string()),
+        },
         // R1 with 10,000 already waiting, every unit with a patience: the
         // deadlines must not slow the calendar (compare events/s with R1).
         w(
@@ -213,14 +236,17 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
             1,
             Check::Observations,
         ),
-        w(
-            &format!("Verkhny Lars, {lars_reps} replications, all threads"),
-            LARS,
-            &[],
-            lars_reps,
-            0,
-            Check::Observations,
-        ),
+        Workload {
+            speedup_over: Some(format!("Verkhny Lars, {lars_reps} replications, 1 thread")),
+            ..w(
+                &format!("Verkhny Lars, {lars_reps} replications, all threads"),
+                LARS,
+                &[],
+                lars_reps,
+                0,
+                Check::Observations,
+            )
+        },
     ]
 }
 
@@ -232,7 +258,14 @@ pub fn run(w: &Workload) -> BenchRow {
             overrides,
             check,
         } => run_scenario(w, text, overrides, *check),
-        Job::Bare { model, of } => run_bare(w, *model, of),
+        Job::Bare { model, of } => BenchRow {
+            bare_loop_of: Some(of.clone()),
+            ..run_bare(w, *model, 1)
+        },
+        Job::BareCopies(model) => {
+            let copies = crate::experiment::threads_for(w.threads, usize::MAX);
+            run_bare(w, *model, copies)
+        }
     }
 }
 
@@ -253,11 +286,9 @@ fn r2_check(wq: impl Fn(&str) -> Option<f64>) -> String {
         .join(", ")
 }
 
-/// Runs a bare loop, timed whole.
-fn run_bare(w: &Workload, model: BareModel, of: &str) -> BenchRow {
-    reset_peak_rss();
-    let started = Instant::now();
-    let (customers, events, check) = match model {
+/// Runs a bare loop once, timed whole: customers, events and the check.
+fn run_bare_once(model: BareModel) -> (u64, u64, String) {
+    match model {
         BareModel::R1(n) => {
             let r = bare::r1(n);
             (r.arrived, r.events, erlang_c_check(r.wq_min))
@@ -270,22 +301,52 @@ fn run_bare(w: &Workload, model: BareModel, of: &str) -> BenchRow {
             };
             (r.arrived, r.events, r2_check(wq))
         }
+    }
+}
+
+/// Runs `copies` of a bare loop at once, one on each of as many threads
+/// (one copy on this thread), timed whole and each thread on its own.
+fn run_bare(w: &Workload, model: BareModel, copies: usize) -> BenchRow {
+    reset_peak_rss();
+    let started = Instant::now();
+    let timed = || {
+        let r = run_bare_once(model);
+        (r, started.elapsed().as_secs_f64() * 1e3)
+    };
+    let runs: Vec<((u64, u64, String), f64)> = if copies == 1 {
+        vec![timed()]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..copies).map(|_| scope.spawn(timed)).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a bare loop does not panic"))
+                .collect()
+        })
     };
     let wall_s = started.elapsed().as_secs_f64();
+    let ((customers, events, check), _) = &runs[0];
+    assert!(
+        runs.iter()
+            .all(|((c, e, _), _)| (c, e) == (customers, events)),
+        "copies of a bare loop differ"
+    );
+    let copies_u64 = copies as u64;
     BenchRow {
         workload: w.name.clone(),
-        replications: 1,
-        threads: 1,
-        customers,
-        events,
+        replications: copies as u32,
+        threads: copies,
+        customers: customers * copies_u64,
+        events: events * copies_u64,
         wall_s,
         wall_s_rounds: vec![wall_s],
-        ms_per_replication_rounds: vec![vec![wall_s * 1e3]],
-        events_per_s: events as f64 / wall_s,
-        customers_per_s: customers as f64 / wall_s,
+        ms_per_replication_rounds: vec![runs.iter().map(|(_, ms)| *ms).collect()],
+        events_per_s: (events * copies_u64) as f64 / wall_s,
+        customers_per_s: (customers * copies_u64) as f64 / wall_s,
         peak_rss_mib: peak_rss_mib(),
-        check,
-        bare_loop_of: Some(of.to_string()),
+        check: check.clone(),
+        bare_loop_of: None,
+        speedup_over: w.speedup_over.clone(),
         ratios: Ratios::default(),
     }
 }
@@ -354,6 +415,7 @@ fn run_scenario(w: &Workload, text: &str, overrides: &[String], check: Check) ->
         peak_rss_mib: peak_rss_mib(),
         check,
         bare_loop_of: None,
+        speedup_over: w.speedup_over.clone(),
         ratios: Ratios::default(),
     }
 }
@@ -495,6 +557,7 @@ mod tests {
             peak_rss_mib: None,
             check: String::new(),
             bare_loop_of: None,
+            speedup_over: None,
             ratios: Ratios::default(),
         }
     }
@@ -507,13 +570,37 @@ mod tests {
         }
     }
 
+    /// A row on `threads` threads with its speed-up over the row named `over`.
+    fn over(
+        over: &str,
+        workload: &str,
+        replications: u32,
+        threads: usize,
+        customers: u64,
+        wall_s: &[f64],
+    ) -> BenchRow {
+        BenchRow {
+            speedup_over: Some(over.to_string()),
+            ..row(workload, replications, threads, customers, wall_s)
+        }
+    }
+
     #[test]
     fn speedups_pair_the_same_work_on_one_thread_round_by_round() {
         let rows = [
             row("R1", 1, 1, 1000, &[0.1, 0.1, 0.1]),
+            // The same counts as the row it is over, but not the one named.
+            row("Lars, again", 20, 1, 5000, &[0.5, 0.5, 0.5]),
             row("Lars, 1 thread", 20, 1, 5000, &[0.3, 0.2, 0.28]),
             row("Lars, 4 replications", 4, 1, 1000, &[0.05, 0.05, 0.05]),
-            row("Lars, all threads", 20, 2, 5000, &[0.16, 0.10, 0.15]),
+            over(
+                "Lars, 1 thread",
+                "Lars, all threads",
+                20,
+                2,
+                5000,
+                &[0.16, 0.10, 0.15],
+            ),
         ];
         let s = speedups(&rows);
         assert_eq!(s.len(), 1);
@@ -525,8 +612,50 @@ mod tests {
     }
 
     #[test]
+    fn copies_on_every_thread_speed_up_by_their_pace_not_their_time() {
+        // Two copies of 1,000 customers in 0.11 s against one in 0.1 s:
+        // 2 × 0.1 / 0.11 the pace, though the wall time grew.
+        let rows = [
+            row("bare", 1, 1, 1000, &[0.1, 0.1]),
+            over("bare", "bare, every thread", 2, 2, 2000, &[0.11, 0.2]),
+        ];
+        let s = &speedups(&rows)[0];
+        assert_close(&s.rounds, &[2.0 * 0.1 / 0.11, 1.0]);
+        assert_eq!(s.threads, 2);
+    }
+
+    #[test]
+    fn a_speedup_reads_as_a_share_of_the_machines_round_by_round() {
+        let rows = [
+            row("bare", 1, 1, 1000, &[0.1, 0.1, 0.1]),
+            over("bare", "bare, every thread", 2, 2, 2000, &[0.1, 0.125, 0.1]),
+            row("Lars, 1 thread", 20, 1, 5000, &[0.3, 0.3, 0.3]),
+            over(
+                "Lars, 1 thread",
+                "Lars, 2 threads",
+                20,
+                2,
+                5000,
+                &[0.2, 0.2, 0.15],
+            ),
+        ];
+        let s = speedups(&rows);
+        // Machine 2, 1.6, 2; Lars 1.5, 1.5, 2.
+        let (share, rounds) = s[1].share_of(&s[0]);
+        assert_close(&rounds, &[0.75, 1.5 / 1.6, 1.0]);
+        assert!((share - 1.5 / 1.6).abs() < 1e-12);
+    }
+
+    #[test]
     fn threads_allow_the_sum_of_their_speeds_relative_to_one_thread() {
-        let mut many = row("Lars, all threads", 20, 2, 5000, &[0.1, 0.1]);
+        let mut many = over(
+            "Lars, 1 thread",
+            "Lars, all threads",
+            20,
+            2,
+            5000,
+            &[0.1, 0.1],
+        );
         // Round 1: both threads as fast as the one (10 ms); round 2: one of
         // them half as fast.
         many.ms_per_replication_rounds = vec![vec![10.0, 10.0], vec![10.0, 20.0]];

@@ -11,8 +11,10 @@ pub struct Speedup<'a> {
     pub workload: &'a str,
     /// Its threads.
     pub threads: usize,
-    /// Each round's speed-up: the one-thread time over the several-thread
-    /// time of the same round, so both ran within seconds of each other.
+    /// Each round's speed-up: customers per second on the several threads
+    /// over those on one thread in the same round, so both ran within
+    /// seconds of each other. For the same work, the one-thread time over
+    /// the several-thread time.
     pub rounds: Vec<f64>,
     /// The median of the rounds' speed-ups.
     pub median: f64,
@@ -29,18 +31,17 @@ pub struct Speedup<'a> {
 }
 
 /// The thread speed-ups the rows show: for each row run on several threads,
-/// the row of the same work (replications and customers) on one thread, and
-/// how many times faster the first was, round by round.
+/// the row it names of the same work per replication on one thread, and how
+/// many times its pace the first ran at, round by round.
 pub fn speedups(rows: &[BenchRow]) -> Vec<Speedup<'_>> {
     rows.iter()
         .filter(|r| r.threads > 1)
         .filter_map(|many| {
-            let one = rows.iter().find(|r| {
-                r.threads == 1
-                    && r.replications == many.replications
-                    && r.customers == many.customers
-            })?;
-            let rounds = round_ratios(one, many);
+            let over = many.speedup_over.as_deref()?;
+            let one = rows.iter().find(|r| r.workload == over && r.threads == 1)?;
+            // The work's share of one thread's: exactly 1 for the same work.
+            let work = many.customers as f64 / one.customers as f64;
+            let rounds: Vec<f64> = round_ratios(one, many).iter().map(|r| r * work).collect();
             let ms_per_replication_rounds: Vec<(f64, Vec<f64>)> = one
                 .ms_per_replication_rounds
                 .iter()
@@ -62,6 +63,20 @@ pub fn speedups(rows: &[BenchRow]) -> Vec<Speedup<'_>> {
             })
         })
         .collect()
+}
+
+impl Speedup<'_> {
+    /// Each round's speed-up as a share of `machine`'s in the same round
+    /// (the copies of a bare loop on as many threads), and their median.
+    pub fn share_of(&self, machine: &Speedup) -> (f64, Vec<f64>) {
+        let rounds: Vec<f64> = self
+            .rounds
+            .iter()
+            .zip(&machine.rounds)
+            .map(|(s, m)| s / m)
+            .collect();
+        (median(&rounds), rounds)
+    }
 }
 
 /// Each round's time of `a` over that of `b`, the two run within seconds of

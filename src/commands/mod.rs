@@ -368,7 +368,12 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             list(&b.rounds, 2, ", ")
         );
     }
-    for s in borderq::bench::speedups(&rows) {
+    let speedups = borderq::bench::speedups(&rows);
+    // Copies of a bare loop share nothing: their speed-up is the machine's.
+    let machine = speedups
+        .iter()
+        .find(|s| s.workload == borderq::bench::BARE_ON_EVERY_THREAD);
+    for s in &speedups {
         println!(
             "{}: {:.2}× as fast as on 1 thread ({} threads; round by round {})",
             s.workload,
@@ -387,6 +392,22 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             list(&s.allowed_rounds, 2, ", "),
             ms.join("; ")
         );
+        match machine {
+            Some(m) if std::ptr::eq(m, s) => println!(
+                "  copies that share nothing: what this machine gives any work on {} threads now",
+                s.threads
+            ),
+            Some(m) if m.threads == s.threads => {
+                let (share, rounds) = s.share_of(m);
+                let percent: Vec<f64> = rounds.iter().map(|r| r * 100.0).collect();
+                println!(
+                    "  {:.0}% of the bare loop copies' speed-up (round by round {}%)",
+                    share * 100.0,
+                    list(&percent, 0, "%, ")
+                );
+            }
+            _ => {}
+        }
     }
     Ok(())
 }
