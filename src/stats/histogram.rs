@@ -5,10 +5,10 @@
 //!
 //! Written here rather than taken from `hdrhistogram` because borderq keeps many
 //! small histograms (one per mode, stage and arrival cohort) and needs them
-//! compact: this one grows only to the largest bucket used, 16 at a time (a kilobyte or two
-//! for waits of days), counts in 32 bits with the high words kept apart until
-//! a bucket needs them, records in a handful of instructions, and merges
-//! exactly.
+//! compact: this one grows only to the largest bucket used, 16 buckets at a
+//! time (a few kilobytes at most for waits of days), counts in 32 bits with
+//! the high words kept apart until a bucket needs them, records in a handful
+//! of instructions, and merges exactly.
 
 use serde::{Deserialize, Serialize};
 
