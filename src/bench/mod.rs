@@ -628,19 +628,12 @@ mod tests {
     fn a_speedup_reads_as_a_share_of_the_machines_round_by_round() {
         let rows = [
             row("bare", 1, 1, 1000, &[0.1, 0.1, 0.1]),
-            over("bare", "bare, every thread", 2, 2, 2000, &[0.1, 0.125, 0.1]),
-            row("Lars, 1 thread", 20, 1, 5000, &[0.3, 0.3, 0.3]),
-            over(
-                "Lars, 1 thread",
-                "Lars, 2 threads",
-                20,
-                2,
-                5000,
-                &[0.2, 0.2, 0.15],
-            ),
+            over("bare", "copies", 2, 2, 2000, &[0.1, 0.125, 0.1]),
+            row("Lars", 20, 1, 5000, &[0.3, 0.3, 0.3]),
+            over("Lars", "Lars, 2", 20, 2, 5000, &[0.2, 0.2, 0.15]),
         ];
         let s = speedups(&rows);
-        // Machine 2, 1.6, 2; Lars 1.5, 1.5, 2.
+        // The copies 2, 1.6, 2; Lars 1.5, 1.5, 2.
         let (share, rounds) = s[1].share_of(&s[0]);
         assert_close(&rounds, &[0.75, 1.5 / 1.6, 1.0]);
         assert!((share - 1.5 / 1.6).abs() < 1e-12);
