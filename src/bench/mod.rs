@@ -570,18 +570,13 @@ mod tests {
         }
     }
 
-    /// A row on `threads` threads with its speed-up over the row named `over`.
-    fn over(
-        over: &str,
-        workload: &str,
-        replications: u32,
-        threads: usize,
-        customers: u64,
-        wall_s: &[f64],
-    ) -> BenchRow {
-        BenchRow {
-            speedup_over: Some(over.to_string()),
-            ..row(workload, replications, threads, customers, wall_s)
+    impl BenchRow {
+        /// This row, with its speed-up over the row named `one`.
+        fn over(self, one: &str) -> BenchRow {
+            BenchRow {
+                speedup_over: Some(one.to_string()),
+                ..self
+            }
         }
     }
 
@@ -593,14 +588,7 @@ mod tests {
             row("Lars, again", 20, 1, 5000, &[0.5, 0.5, 0.5]),
             row("Lars, 1 thread", 20, 1, 5000, &[0.3, 0.2, 0.28]),
             row("Lars, 4 replications", 4, 1, 1000, &[0.05, 0.05, 0.05]),
-            over(
-                "Lars, 1 thread",
-                "Lars, all threads",
-                20,
-                2,
-                5000,
-                &[0.16, 0.10, 0.15],
-            ),
+            row("Lars, all threads", 20, 2, 5000, &[0.16, 0.10, 0.15]).over("Lars, 1 thread"),
         ];
         let s = speedups(&rows);
         assert_eq!(s.len(), 1);
@@ -617,7 +605,7 @@ mod tests {
         // 2 × 0.1 / 0.11 the pace, though the wall time grew.
         let rows = [
             row("bare", 1, 1, 1000, &[0.1, 0.1]),
-            over("bare", "bare, every thread", 2, 2, 2000, &[0.11, 0.2]),
+            row("bare, every thread", 2, 2, 2000, &[0.11, 0.2]).over("bare"),
         ];
         let s = &speedups(&rows)[0];
         assert_close(&s.rounds, &[2.0 * 0.1 / 0.11, 1.0]);
@@ -628,9 +616,9 @@ mod tests {
     fn a_speedup_reads_as_a_share_of_the_machines_round_by_round() {
         let rows = [
             row("bare", 1, 1, 1000, &[0.1, 0.1, 0.1]),
-            over("bare", "copies", 2, 2, 2000, &[0.1, 0.125, 0.1]),
+            row("copies", 2, 2, 2000, &[0.1, 0.125, 0.1]).over("bare"),
             row("Lars", 20, 1, 5000, &[0.3, 0.3, 0.3]),
-            over("Lars", "Lars, 2", 20, 2, 5000, &[0.2, 0.2, 0.15]),
+            row("Lars, 2", 20, 2, 5000, &[0.2, 0.2, 0.15]).over("Lars"),
         ];
         let s = speedups(&rows);
         // The copies 2, 1.6, 2; Lars 1.5, 1.5, 2.
@@ -641,14 +629,7 @@ mod tests {
 
     #[test]
     fn threads_allow_the_sum_of_their_speeds_relative_to_one_thread() {
-        let mut many = over(
-            "Lars, 1 thread",
-            "Lars, all threads",
-            20,
-            2,
-            5000,
-            &[0.1, 0.1],
-        );
+        let mut many = row("Lars, all threads", 20, 2, 5000, &[0.1, 0.1]).over("Lars, 1 thread");
         // Round 1: both threads as fast as the one (10 ms); round 2: one of
         // them half as fast.
         many.ms_per_replication_rounds = vec![vec![10.0, 10.0], vec![10.0, 20.0]];
