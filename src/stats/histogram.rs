@@ -23,30 +23,19 @@ pub const COARSE_BITS: u32 = 3;
 /// millisecond), with `2^BITS` sub-buckets per power of two: 32 by default,
 /// or 8 for the many per-cohort histograms ([`CoarseHistogram`]).
 /// The precision is part of the type, so recording shifts by constants.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram<const BITS: u32 = SUB_BITS> {
     /// Each bucket's count, modulo 2^32.
     counts: Vec<u32>,
     /// Each bucket's count divided by 2^32: empty until a bucket first
-    /// passes `u32::MAX`, then as long as `counts`. A bucket's count is
-    /// `carries[i] << 32 | counts[i]`; the low words alone halve the
-    /// memory of the many histograms that never need the high ones.
+    /// passes `u32::MAX`, then as long as `counts` (so equal values are
+    /// equal fields). A bucket's count is `carries[i] << 32 | counts[i]`;
+    /// the low words alone halve the memory of the many histograms that
+    /// never need the high ones.
     carries: Vec<u32>,
     sum_us: u128,
     max_us: u64,
 }
-
-impl<const BITS: u32> PartialEq for Histogram<BITS> {
-    /// The same values: equal buckets, sum and maximum, however the high words are kept.
-    fn eq(&self, other: &Histogram<BITS>) -> bool {
-        self.counts.len() == other.counts.len()
-            && self.buckets().eq(other.buckets())
-            && self.sum_us == other.sum_us
-            && self.max_us == other.max_us
-    }
-}
-
-impl<const BITS: u32> Eq for Histogram<BITS> {}
 
 /// A histogram with quantiles within 1/8 of the value, a quarter of the memory.
 pub type CoarseHistogram = Histogram<COARSE_BITS>;
@@ -347,6 +336,11 @@ mod tests {
             h.count(),
             twice,
             "merging adds the low words with their carry"
+        );
+        assert_eq!(
+            h.carries.len(),
+            h.counts.len(),
+            "equal values, equal fields"
         );
         let mut few = full(1);
         few.record(SimTime(600_000_000));
