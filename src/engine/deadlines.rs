@@ -13,7 +13,8 @@
 //! that the processor cannot predict: it is ahead while a thousand or so
 //! are pending and several times behind at tens of thousands, as in R1
 //! with 10,000 units waiting, each with a patience (criterion's
-//! `deadlines hold` bench; figures in `docs/performance.md`).
+//! `deadlines hold` bench; figures in `docs/performance-history.md`,
+//! *Patience*).
 //!
 //! Keys are unique (each is a fresh stamp), so the order taken is the order of
 //! the keys alone, the same as the calendar's. (Equal keys would all be
