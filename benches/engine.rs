@@ -153,6 +153,25 @@ fn scaling(c: &mut Criterion) {
         });
     }
     g.finish();
+    // The machine's own speed-up: copies that share nothing, one per thread,
+    // in customers per second (the copies on two threads do twice the work).
+    let mut g = c.benchmark_group("R1 bare loop, 100k customers, a copy on each thread");
+    g.sample_size(10);
+    for threads in [1usize, 2] {
+        g.throughput(Throughput::Elements(100_000 * threads as u64));
+        g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, &t| {
+            b.iter(|| {
+                std::thread::scope(|s| {
+                    let copies: Vec<_> = (0..t).map(|_| s.spawn(|| bare::r1(100_000))).collect();
+                    copies
+                        .into_iter()
+                        .map(|c| c.join().expect("no panic").departed)
+                        .sum::<u64>()
+                })
+            })
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, calendar, deadlines, replications, scaling);
