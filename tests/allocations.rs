@@ -1,0 +1,138 @@
+//! The engine allocates nothing per event: a replication about four times
+//! as long makes only a few more allocations (vectors that double,
+//! histograms that reach longer waits, the patience deadlines' buckets),
+//! not one per customer or event.
+//!
+//! A counting allocator wraps the system's and counts, on each thread, the
+//! allocations and reallocations made there; each check runs on a thread of
+//! its own, so tests running beside it do not count.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use borderq::engine::run_replication;
+use borderq::Scenario;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn counted() {
+    // `try_with`: a thread being torn down may allocate after its count has gone.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; the
+// count is a const-initialised thread-local `Cell`, which allocates nothing.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        counted();
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        counted();
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        counted();
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// The most allocations allowed per 10,000 events that a longer replication
+/// adds, without patience: a vector doubling or a histogram reaching a
+/// longer wait now and then. One allocation per event would be 10,000.
+const PER_10K_EVENTS: u64 = 1;
+
+/// The same with every unit waiting with a patience. The deadlines' radix
+/// heap gives back the room of a large bucket when it empties it (so no
+/// bucket holds on to its own peak) and regrows the lower buckets its keys
+/// move to: about one allocation per 600 events with 2,000 waiting.
+const PER_10K_EVENTS_WITH_PATIENCE: u64 = 40;
+
+/// Events and allocations of one replication of `path` with `overrides`,
+/// counted on a thread of its own (the scenario is loaded before counting).
+fn events_and_allocations(path: &str, overrides: &[&str]) -> (u64, u64) {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let sc = Scenario::load(path.as_ref(), &overrides).expect("a valid scenario");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let before = ALLOCATIONS.with(Cell::get);
+            let out = run_replication(&sc, 0);
+            let made = ALLOCATIONS.with(Cell::get) - before;
+            (out.events, made)
+        })
+        .join()
+        .expect("the replication runs")
+    })
+}
+
+/// A replication of `path` run short (`short`) and about four times as
+/// long (`long`) adds at most `per_10k` allocations per 10,000 events it adds.
+fn assert_no_allocation_per_event(path: &str, short: &[&str], long: &[&str], per_10k: u64) {
+    let (e1, a1) = events_and_allocations(path, short);
+    let (e2, a2) = events_and_allocations(path, long);
+    assert!(e2 >= 3 * e1, "{path}: {e2} events is not three times {e1}");
+    let allowed = (e2 - e1) / 10_000 * per_10k;
+    assert!(
+        a2.saturating_sub(a1) <= allowed,
+        "{path}: {a1} allocations in {e1} events, {a2} in {e2}: more than {allowed} added"
+    );
+    // The count sees the replication's own allocations (its tables and
+    // histograms), so a zero above would not be a count that never ran.
+    assert!(a1 > 10, "{path}: only {a1} allocations counted");
+}
+
+#[test]
+fn r1_allocates_nothing_per_customer() {
+    assert_no_allocation_per_event(
+        "scenarios/mmc.toml",
+        &["end_after_crossings=50000"],
+        &["end_after_crossings=200000"],
+        PER_10K_EVENTS,
+    );
+}
+
+#[test]
+fn patience_allocates_nothing_per_customer() {
+    // 2,000 waiting at the start, every unit with a patience: deadlines are
+    // pushed, taken and dropped at every arrival and departure.
+    let patient = [
+        "arrivals.customer.initial_queue=2000",
+        "modes.customer.patience={ dist = \"exponential\", mean_min = 500 }",
+    ];
+    let with = |n: &'static str| [&patient[..], &[n]].concat();
+    assert_no_allocation_per_event(
+        "scenarios/mmc.toml",
+        &with("end_after_crossings=50000"),
+        &with("end_after_crossings=200000"),
+        PER_10K_EVENTS_WITH_PATIENCE,
+    );
+}
+
+#[test]
+fn r2_allocates_nothing_per_customer() {
+    // From 60 days on, the counting periods (and the cohorts' histograms)
+    // are 60 whatever the horizon: a longer one has longer periods, not more.
+    assert_no_allocation_per_event(
+        "scenarios/border-r2.toml",
+        &["horizon_days=60"],
+        &["horizon_days=240"],
+        PER_10K_EVENTS,
+    );
+}
