@@ -171,27 +171,26 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
         (1_000_000, 700)
     };
     let r1_n = &format!("end_after_crossings={r1_departures}");
+    // The names other rows refer to.
+    let r1_name = "R1 M/M/10 (1 replication)";
+    let r1_bare_name = "R1, bare loop";
     let long_name = &format!("R2 border, {long_days} days");
+    let lars_one_name = &format!("Verkhny Lars, {lars_reps} replications, 1 thread");
     vec![
-        w(
-            "R1 M/M/10 (1 replication)",
-            MMC,
-            &[r1_n],
-            1,
-            1,
-            Check::ErlangC,
-        ),
+        w(r1_name, MMC, &[r1_n], 1, 1, Check::ErlangC),
         bare(
-            "R1, bare loop",
+            r1_bare_name,
             BareModel::R1(u64::from(r1_departures)),
-            "R1 M/M/10 (1 replication)",
+            r1_name,
         ),
         Workload {
             name: BARE_ON_EVERY_THREAD.to_string(),
             job: Job::BareCopies(BareModel::R1(u64::from(r1_departures))),
+            // A copy, a replication, on each of all the threads: counted
+            // when it runs.
             replications: 0,
             threads: 0,
-            speedup_over: Some("R1, bare loop".to_string()),
+            speedup_over: Some(r1_bare_name.to_string()),
         },
         // R1 with 10,000 already waiting, every unit with a patience: the
         // deadlines must not slow the calendar (compare events/s with R1).
@@ -228,16 +227,9 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
             BareModel::R2(f64::from(long_days)),
             long_name,
         ),
-        w(
-            &format!("Verkhny Lars, {lars_reps} replications, 1 thread"),
-            LARS,
-            &[],
-            lars_reps,
-            1,
-            Check::Observations,
-        ),
+        w(lars_one_name, LARS, &[], lars_reps, 1, Check::Observations),
         Workload {
-            speedup_over: Some(format!("Verkhny Lars, {lars_reps} replications, 1 thread")),
+            speedup_over: Some(lars_one_name.clone()),
             ..w(
                 &format!("Verkhny Lars, {lars_reps} replications, all threads"),
                 LARS,
@@ -304,8 +296,8 @@ fn run_bare_once(model: BareModel) -> (u64, u64, String) {
     }
 }
 
-/// Runs `copies` of a bare loop at once, one on each of as many threads
-/// (one copy on this thread), timed whole and each thread on its own.
+/// Runs `copies` of a bare loop at once, a lone copy on this thread and
+/// several each on a thread of its own, timed whole and each copy on its own.
 fn run_bare(w: &Workload, model: BareModel, copies: usize) -> BenchRow {
     reset_peak_rss();
     let started = Instant::now();

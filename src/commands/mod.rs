@@ -393,7 +393,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             ms.join("; ")
         );
         match machine {
-            Some(m) if std::ptr::eq(m, s) => println!(
+            _ if s.workload == borderq::bench::BARE_ON_EVERY_THREAD => println!(
                 "  copies that share nothing: what this machine gives any work on {} threads now",
                 s.threads
             ),
