@@ -351,7 +351,27 @@ fn unwritable_outputs_are_clear_errors_with_exit_1() {
         "/proc/borderq-out",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/proc/borderq-out"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/proc/borderq-out: cannot create the output folder"));
+    // A folder under a file: refused the same way, whoever runs the test.
+    let under_file = file.join("sub");
+    let out = borderq(&[
+        "run",
+        "scenarios/mmc.toml",
+        "-r",
+        "1",
+        "--set",
+        "horizon_h=1",
+        "-q",
+        "-o",
+        under_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sub: cannot create the output folder"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -114,12 +114,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .output
         .clone()
         .unwrap_or_else(|| default_output(&args.scenario.scenario));
-    if dir.exists() && !dir.is_dir() {
-        return Err(Failure::other(format!(
-            "{}: exists and is not a folder (choose another -o)",
-            dir.display()
-        )));
-    }
+    // Made before simulating, so a folder that cannot be written costs nothing.
+    output::ensure_dir(&dir).map_err(|e| Failure::other(e.to_string()))?;
 
     let started = Instant::now();
     let done = AtomicU64::new(0);

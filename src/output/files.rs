@@ -12,6 +12,14 @@ pub enum OutputError {
     /// The output path exists and is not a folder.
     #[error("{0}: exists and is not a folder (choose another -o)")]
     NotAFolder(PathBuf),
+    /// The output folder could not be created.
+    #[error("{path}: cannot create the output folder: {source} (choose another -o)")]
+    CreateFolder {
+        /// The folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// An I/O error on a path.
     #[error("{path}: {source}")]
     Io {
@@ -42,7 +50,10 @@ pub fn ensure_dir(dir: &Path) -> Result<(), OutputError> {
     if dir.exists() && !dir.is_dir() {
         return Err(OutputError::NotAFolder(dir.to_path_buf()));
     }
-    fs::create_dir_all(dir).map_err(io(dir))
+    fs::create_dir_all(dir).map_err(|source| OutputError::CreateFolder {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes `bytes` to `dir/name` atomically: a temporary file beside it, synced,
