@@ -6,5 +6,5 @@ pub mod interval;
 pub mod level;
 
 pub use histogram::{CoarseHistogram, Histogram};
-pub use interval::{t_quantile, Estimate};
+pub use interval::{t_quantile, Estimate, Running};
 pub use level::{Level, LevelSummary, Occupancy};
