@@ -3,49 +3,63 @@
 //! histograms that reach longer waits, the patience deadlines' buckets),
 //! not one per customer or event.
 //!
+//! A run's report holds the same memory however many replications it has:
+//! each is folded in as it finishes and let go.
+//!
 //! A counting allocator wraps the system's and counts, on each thread, the
-//! allocations and reallocations made there; each check runs on a thread of
-//! its own, so tests running beside it do not count.
+//! allocations and reallocations made there and the bytes they hold; each
+//! check runs on a thread of its own, so tests running beside it do not
+//! count.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use borderq::engine::run_replication;
+use borderq::experiment::for_each_replication;
+use borderq::report::Fold;
 use borderq::Scenario;
 
 struct Counting;
 
 thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    /// Bytes allocated on this thread less those freed on it.
+    static LIVE: Cell<i64> = const { Cell::new(0) };
 }
 
-fn counted() {
+/// Counts an allocation of `bytes` (a reallocation's change, negative for a
+/// free, which is not counted as an allocation).
+fn counted(allocation: bool, bytes: i64) {
     // `try_with`: a thread being torn down may allocate after its count has gone.
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    if allocation {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    }
+    let _ = LIVE.try_with(|n| n.set(n.get() + bytes));
 }
 
 // SAFETY: every call is passed on to the system allocator unchanged; the
 // count is a const-initialised thread-local `Cell`, which allocates nothing.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        counted();
+        counted(true, layout.size() as i64);
         // SAFETY: the caller's contract, passed on.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        counted();
+        counted(true, layout.size() as i64);
         // SAFETY: the caller's contract, passed on.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        counted();
+        counted(true, new_size as i64 - layout.size() as i64);
         // SAFETY: the caller's contract, passed on.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        counted(false, -(layout.size() as i64));
         // SAFETY: the caller's contract, passed on.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -135,4 +149,39 @@ fn r2_allocates_nothing_per_customer() {
         &["horizon_days=240"],
         PER_10K_EVENTS,
     );
+}
+
+/// Bytes a run's fold of `replications` replications of M/M/10 (two hours,
+/// a sample every five minutes) holds once they are all in, counted on a
+/// thread of its own, on which the replications run one after another.
+fn held_by_the_fold(replications: u32) -> i64 {
+    let set = ["horizon_h=2", "sample_interval_min=5"].map(String::from);
+    let sc = Scenario::load("scenarios/mmc.toml".as_ref(), &set).expect("a valid scenario");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let before = LIVE.with(Cell::get);
+            let mut fold = Fold::new(&sc, replications);
+            for_each_replication(&sc, replications, 1, &|_| {}, &mut |o| fold.add(o))
+                .expect("one thread needs no pool");
+            let held = LIVE.with(Cell::get) - before;
+            drop(fold);
+            held
+        })
+        .join()
+        .expect("the replications run")
+    })
+}
+
+#[test]
+fn a_runs_memory_does_not_grow_with_its_replications() {
+    let few = held_by_the_fold(1_200);
+    let many = held_by_the_fold(4_800);
+    // The merged histograms may reach a few more buckets with more waits;
+    // a figure kept per replication would be 8 bytes times 3,600 for each.
+    assert!(
+        many - few <= 4_096,
+        "{few} bytes held after 1,200 replications, {many} after 4,800"
+    );
+    // The count sees what the fold holds (its histograms and bands).
+    assert!(few > 10_000, "only {few} bytes counted");
 }

@@ -4,7 +4,7 @@
 
 use borderq::engine::{run_replication, ModeColumn, Outcome, SeriesLayout};
 use borderq::experiment::{for_each_replication, run_replications};
-use borderq::report::aggregate;
+use borderq::report::{aggregate, Fold, BAND_REPLICATIONS};
 use borderq::Scenario;
 
 /// M/M/10 stopped after a number of crossings, so that replications end at
@@ -97,6 +97,53 @@ fn bands_are_the_nearest_rank_percentiles_of_every_replication() {
     }
     // The bands are not flat: the comparison above could tell them apart.
     assert!((0..fewest).any(|r| band.p5()[r] < band.p95()[r]));
+}
+
+#[test]
+fn a_long_runs_bands_are_those_of_its_first_thousand_replications() {
+    // Short replications, a sample every five minutes; a fifth more of them
+    // than the bands are taken over.
+    let set = ["horizon_h=2", "sample_interval_min=5"].map(String::from);
+    let sc = Scenario::load("scenarios/mmc.toml".as_ref(), &set).unwrap();
+    let replications = BAND_REPLICATIONS + BAND_REPLICATIONS / 5;
+    let utilisation = SeriesLayout::new(&sc).stage_utilisation(0);
+    let mut fold = Fold::new(&sc, replications as u32);
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    for_each_replication(&sc, replications as u32, 2, &|_| {}, &mut |o: Outcome| {
+        columns.push(
+            (0..o.series.rows())
+                .map(|r| o.series.value(r, utilisation))
+                .collect(),
+        );
+        fold.add(o);
+    })
+    .unwrap();
+    let report = fold.finish();
+    assert_eq!(report.series.band_replications, BAND_REPLICATIONS);
+    let band = &report.series.utilisation[0];
+    let rows = band.mean.len();
+    assert!(rows >= 24, "{rows} rows");
+    // Nearest ranks, 1-based: ⌈q·n⌉ (the 50th and the 950th of a thousand).
+    let percentiles = |n: usize, r: usize| {
+        let mut v: Vec<f64> = columns[..n].iter().map(|c| c[r]).collect();
+        v.sort_by(f64::total_cmp);
+        [0.05, 0.95].map(|q: f64| v[(q * n as f64).ceil() as usize - 1])
+    };
+    let mut told_apart = false;
+    for r in 0..rows {
+        let first = percentiles(BAND_REPLICATIONS, r);
+        assert_eq!([band.p5()[r], band.p95()[r]], first, "row {r}");
+        told_apart |= first != percentiles(replications, r);
+        let mean = columns.iter().map(|c| c[r]).sum::<f64>() / replications as f64;
+        assert_eq!(
+            band.mean[r].to_bits(),
+            mean.to_bits(),
+            "row {r}: the mean is over all"
+        );
+    }
+    // The percentiles of all the replications differ somewhere, so the
+    // comparison above could tell the two apart.
+    assert!(told_apart);
 }
 
 /// Runs `f` on a thread of its own and returns whether it panicked; a run

@@ -13,15 +13,11 @@ use super::{
     CohortReport, DayReport, DurationSummary, EventReport, ModeReport, ModeStageReport, Named,
     ObservationReport, Report, RoadReport, StageReport,
 };
-use crate::engine::{period_width, DayCounts, ModeOutcome, Outcome};
+use crate::engine::{period_width, DayCounts, ModeOutcome, Outcome, StageOutcome};
 use crate::scenario::{ModeId, Scenario};
 use crate::stats::histogram::{COARSE_BITS, SUB_BITS};
-use crate::stats::{Estimate, Histogram};
+use crate::stats::{Histogram, Running};
 use crate::time::SimTime;
-
-fn estimate_of<F: Fn(&Outcome) -> f64>(outs: &[Outcome], f: F) -> Estimate {
-    Estimate::of(&outs.iter().map(f).collect::<Vec<_>>())
-}
 
 /// Folds replications (in replication order) into a report, consuming them.
 pub fn aggregate(sc: &Scenario, outs: Vec<Outcome>) -> Report {
@@ -33,29 +29,142 @@ pub fn aggregate(sc: &Scenario, outs: Vec<Outcome>) -> Report {
 }
 
 /// Durations of one kind across replications: all of them in one
-/// histogram, and each replication's mean.
+/// histogram, and the replications' means folded into their estimate (a
+/// replication that recorded none has no mean, and is left out of it).
+#[derive(Default)]
 struct Durations<const BITS: u32 = SUB_BITS> {
     all: Histogram<BITS>,
-    means: Vec<f64>,
+    means: Running,
 }
 
 impl<const BITS: u32> Durations<BITS> {
-    /// As if each of the first `replications` had recorded none.
-    fn none_in(replications: usize) -> Durations<BITS> {
-        let all = Histogram::new();
-        Durations {
-            means: vec![all.mean_min(); replications],
-            all,
-        }
-    }
-
     fn add(&mut self, h: Histogram<BITS>) {
-        self.means.push(h.mean_min());
+        self.means.add(h.mean_min());
         self.all.absorb(h);
     }
 
     fn summary(&self) -> DurationSummary {
-        DurationSummary::new(&self.all, &self.means)
+        DurationSummary::new(&self.all, self.means.estimate())
+    }
+}
+
+/// A mode's figures across replications, each folded as it comes.
+#[derive(Default)]
+struct ModeFigures {
+    queue_peak_units: Running,
+    queue_peak_km: Running,
+    queue_peak_at_h: Running,
+    queue_mean_units: Running,
+    queue_mean_km: Running,
+    arrived_units: Running,
+    arrived_persons: Running,
+    crossed_units: Running,
+    crossed_persons: Running,
+    initial_units: Running,
+    balked_units: Running,
+    reneged_units: Running,
+    switched_units: Running,
+    switched_persons: Running,
+    switched_in_units: Running,
+    sent_away_units: Running,
+    jumped_units: Running,
+    in_system_units: Running,
+    /// Per stage: the time-average and the most units waiting.
+    stage_queue: Vec<[Running; 2]>,
+    /// Per counting period, as far as every replication so far reached.
+    per_day: Vec<DayFigures>,
+}
+
+impl ModeFigures {
+    fn add(&mut self, o: &ModeOutcome, first: bool) {
+        let count = |c: crate::engine::Count| [c.units as f64, c.persons as f64];
+        let figures = [
+            (&mut self.queue_peak_units, o.queue.peak),
+            (&mut self.queue_peak_km, o.queue_km.peak),
+            (&mut self.queue_peak_at_h, o.queue.peak_at_h),
+            (&mut self.queue_mean_units, o.queue.mean),
+            (&mut self.queue_mean_km, o.queue_km.mean),
+            (&mut self.arrived_units, count(o.arrived)[0]),
+            (&mut self.arrived_persons, count(o.arrived)[1]),
+            (&mut self.crossed_units, count(o.crossed)[0]),
+            (&mut self.crossed_persons, count(o.crossed)[1]),
+            (&mut self.initial_units, count(o.initial)[0]),
+            (&mut self.balked_units, count(o.balked)[0]),
+            (&mut self.reneged_units, count(o.reneged)[0]),
+            (&mut self.switched_units, count(o.switched_out)[0]),
+            (&mut self.switched_persons, count(o.switched_out)[1]),
+            (&mut self.switched_in_units, count(o.switched_in)[0]),
+            (&mut self.sent_away_units, count(o.sent_away)[0]),
+            (&mut self.jumped_units, count(o.jumped)[0]),
+            (&mut self.in_system_units, count(o.in_system)[0]),
+        ];
+        for (running, value) in figures {
+            running.add(value);
+        }
+        if first {
+            self.stage_queue = vec![Default::default(); o.stage_queue.len()];
+            self.per_day = vec![DayFigures::default(); o.per_day.len()];
+        }
+        for (running, q) in self.stage_queue.iter_mut().zip(&o.stage_queue) {
+            running[0].add(q.mean);
+            running[1].add(q.peak);
+        }
+        // A period some replication did not reach is not reported.
+        self.per_day.truncate(o.per_day.len());
+        for (day, counts) in self.per_day.iter_mut().zip(&o.per_day) {
+            day.add(counts);
+        }
+    }
+}
+
+/// One counting period's figures across replications.
+#[derive(Clone, Default)]
+struct DayFigures {
+    arrived_units: Running,
+    balked_units: Running,
+    reneged_units: Running,
+    switched_units: Running,
+    switched_persons: Running,
+    jumped_units: Running,
+    crossed_units: Running,
+    crossed_persons: Running,
+}
+
+impl DayFigures {
+    fn add(&mut self, c: &DayCounts) {
+        let figures = [
+            (&mut self.arrived_units, c.arrived.units),
+            (&mut self.balked_units, c.balked.units),
+            (&mut self.reneged_units, c.reneged.units),
+            (&mut self.switched_units, c.switched.units),
+            (&mut self.switched_persons, c.switched.persons),
+            (&mut self.jumped_units, c.jumped.units),
+            (&mut self.crossed_units, c.crossed.units),
+            (&mut self.crossed_persons, c.crossed.persons),
+        ];
+        for (running, value) in figures {
+            running.add(value as f64);
+        }
+    }
+}
+
+/// A stage's booth use across replications.
+#[derive(Default)]
+struct StageFigures {
+    utilisation: Running,
+    /// Per booth group.
+    groups: Vec<Running>,
+}
+
+impl StageFigures {
+    fn add(&mut self, o: &StageOutcome, first: bool) {
+        self.utilisation.add(o.utilisation);
+        if first {
+            self.groups = vec![Running::new(); o.group_utilisation.len()];
+        }
+        for (running, &used) in self.groups.iter_mut().zip(&o.group_utilisation) {
+            running.add(used);
+        }
     }
 }
 
@@ -75,8 +184,16 @@ struct ModeDurations {
 pub struct Fold<'a> {
     sc: &'a Scenario,
     replications: u32,
-    /// Each replication's figures without its histograms and series.
-    outs: Vec<Outcome>,
+    /// Replications taken so far.
+    added: u32,
+    /// Per mode, the figures given as estimates.
+    modes: Vec<ModeFigures>,
+    /// Per stage.
+    stages: Vec<StageFigures>,
+    /// The road queue's peak, its time, and its mean, in km.
+    road: [Running; 3],
+    /// Per observation, its simulated value.
+    observations: Vec<Running>,
     durations: Vec<ModeDurations>,
     series: SeriesFold,
 }
@@ -85,19 +202,22 @@ impl<'a> Fold<'a> {
     /// A fold for `replications` replications of the scenario (the number
     /// sets the ranks of the series' percentiles).
     pub fn new(sc: &'a Scenario, replications: u32) -> Fold<'a> {
-        let none = || Durations::none_in(0);
         Fold {
             sc,
             replications,
-            outs: Vec::with_capacity(replications as usize),
+            added: 0,
+            modes: sc.modes.iter().map(|_| ModeFigures::default()).collect(),
+            stages: sc.stages.iter().map(|_| StageFigures::default()).collect(),
+            road: Default::default(),
+            observations: vec![Running::new(); sc.observations.len()],
             durations: sc
                 .modes
                 .iter()
                 .map(|_| ModeDurations {
-                    wait: none(),
-                    sojourn: none(),
-                    jumper_wait: none(),
-                    stages: sc.stages.iter().map(|_| none()).collect(),
+                    wait: Durations::default(),
+                    sojourn: Durations::default(),
+                    jumper_wait: Durations::default(),
+                    stages: sc.stages.iter().map(|_| Durations::default()).collect(),
                     cohorts: Vec::new(),
                 })
                 .collect(),
@@ -108,11 +228,24 @@ impl<'a> Fold<'a> {
     /// Takes the next replication (they must come in replication order).
     pub fn add(&mut self, mut out: Outcome) {
         assert!(
-            self.outs.len() < self.replications as usize,
+            self.added < self.replications,
             "no more replications than announced"
         );
-        let earlier = self.outs.len();
+        let first = self.added == 0;
         self.series.add(std::mem::take(&mut out.series));
+        for (figures, mode) in self.modes.iter_mut().zip(&out.modes) {
+            figures.add(mode, first);
+        }
+        for (figures, stage) in self.stages.iter_mut().zip(&out.stages) {
+            figures.add(stage, first);
+        }
+        let road = [out.road_km.peak, out.road_km.peak_at_h, out.road_km.mean];
+        for (running, value) in self.road.iter_mut().zip(road) {
+            running.add(value);
+        }
+        for (running, &value) in self.observations.iter_mut().zip(&out.observations) {
+            running.add(value);
+        }
         for (mode, d) in out.modes.iter_mut().zip(&mut self.durations) {
             d.wait.add(std::mem::take(&mut mode.wait));
             d.sojourn.add(std::mem::take(&mut mode.sojourn));
@@ -127,7 +260,7 @@ impl<'a> Fold<'a> {
             let cohorts = std::mem::take(&mut mode.cohorts);
             // A period no earlier replication reached: none recorded there.
             while d.cohorts.len() < cohorts.len() {
-                d.cohorts.push(Durations::none_in(earlier));
+                d.cohorts.push(Durations::default());
             }
             // A period this replication did not reach: none recorded there.
             let mut cohorts = cohorts.into_iter();
@@ -135,17 +268,13 @@ impl<'a> Fold<'a> {
                 cohort.add(cohorts.next().unwrap_or_default());
             }
         }
-        self.outs.push(out);
+        self.added += 1;
     }
 
     /// The report of the replications taken.
     pub fn finish(mut self) -> Report {
-        assert!(!self.outs.is_empty(), "at least one replication");
-        assert_eq!(
-            self.outs.len(),
-            self.replications as usize,
-            "every replication announced"
-        );
+        assert!(self.added > 0, "at least one replication");
+        assert_eq!(self.added, self.replications, "every replication announced");
         let sc = self.sc;
         // The cohorts' histograms are the largest thing the fold holds (a
         // mode's, up to `MAX_PERIODS` of them): summarised first and let
@@ -155,7 +284,7 @@ impl<'a> Fold<'a> {
             d.cohorts = Vec::new();
         }
         let cal = &sc.calendar;
-        let outs = &self.outs[..];
+        let [peak_km, peak_at_h, mean_km] = self.road.map(|r| r.estimate());
         Report {
             borderq_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: sc.name.clone(),
@@ -179,9 +308,9 @@ impl<'a> Fold<'a> {
                     .collect(),
             ),
             road: RoadReport {
-                queue_peak_km: estimate_of(outs, |o| o.road_km.peak),
-                queue_peak_at_h: estimate_of(outs, |o| o.road_km.peak_at_h),
-                queue_mean_km: estimate_of(outs, |o| o.road_km.mean),
+                queue_peak_km: peak_km,
+                queue_peak_at_h: peak_at_h,
+                queue_mean_km: mean_km,
             },
             observations: (0..sc.observations.len())
                 .map(|i| self.observation_report(i))
@@ -211,73 +340,67 @@ impl<'a> Fold<'a> {
 
     /// Mode `m` across replications.
     fn mode_report(&self, m: usize) -> ModeReport {
-        let (sc, outs, d) = (self.sc, &self.outs[..], &self.durations[m]);
-        let of = |f: fn(&ModeOutcome) -> f64| estimate_of(outs, |o| f(&o.modes[m]));
+        let (sc, f, d) = (self.sc, &self.modes[m], &self.durations[m]);
         let stages = sc
             .stages
             .iter()
             .enumerate()
             .filter(|(_, st)| st.groups.iter().any(|g| sc.groups[g.0].serves(ModeId(m))))
             .map(|(s, st)| {
+                let [mean, peak] = f.stage_queue[s];
                 let report = ModeStageReport {
                     wait_min: d.stages[s].summary(),
-                    queue_mean_units: estimate_of(outs, |o| o.modes[m].stage_queue[s].mean),
-                    queue_peak_units: estimate_of(outs, |o| o.modes[m].stage_queue[s].peak),
+                    queue_mean_units: mean.estimate(),
+                    queue_peak_units: peak.estimate(),
                 };
                 (st.name.clone(), report)
             })
             .collect();
         let period = period_width(sc);
-        let days = outs
+        let per_day = f
+            .per_day
             .iter()
-            .map(|o| o.modes[m].per_day.len())
-            .min()
-            .unwrap_or(0);
-        let per_day = (0..days)
-            .map(|d| {
-                let day =
-                    |f: fn(&DayCounts) -> f64| estimate_of(outs, |o| f(&o.modes[m].per_day[d]));
-                DayReport {
-                    date: sc.calendar.date_label(SimTime(d as u64 * period.0)),
-                    days: period.as_days(),
-                    arrived_units: day(|c| c.arrived.units as f64),
-                    balked_units: day(|c| c.balked.units as f64),
-                    reneged_units: day(|c| c.reneged.units as f64),
-                    switched_units: day(|c| c.switched.units as f64),
-                    switched_persons: day(|c| c.switched.persons as f64),
-                    jumped_units: day(|c| c.jumped.units as f64),
-                    crossed_units: day(|c| c.crossed.units as f64),
-                    crossed_persons: day(|c| c.crossed.persons as f64),
-                }
+            .enumerate()
+            .map(|(i, day)| DayReport {
+                date: sc.calendar.date_label(SimTime(i as u64 * period.0)),
+                days: period.as_days(),
+                arrived_units: day.arrived_units.estimate(),
+                balked_units: day.balked_units.estimate(),
+                reneged_units: day.reneged_units.estimate(),
+                switched_units: day.switched_units.estimate(),
+                switched_persons: day.switched_persons.estimate(),
+                jumped_units: day.jumped_units.estimate(),
+                crossed_units: day.crossed_units.estimate(),
+                crossed_persons: day.crossed_persons.estimate(),
             })
             .collect();
         ModeReport {
             wait_min: d.wait.summary(),
             sojourn_min: d.sojourn.summary(),
-            queue_peak_units: of(|o| o.queue.peak),
-            queue_peak_km: of(|o| o.queue_km.peak),
-            queue_peak_at_h: of(|o| o.queue.peak_at_h),
-            queue_mean_units: of(|o| o.queue.mean),
-            queue_mean_km: of(|o| o.queue_km.mean),
-            arrived_units: of(|o| o.arrived.units as f64),
-            arrived_persons: of(|o| o.arrived.persons as f64),
-            crossed_units: of(|o| o.crossed.units as f64),
-            crossed_persons: of(|o| o.crossed.persons as f64),
-            initial_units: of(|o| o.initial.units as f64),
-            balked_units: of(|o| o.balked.units as f64),
-            reneged_units: of(|o| o.reneged.units as f64),
-            switched_units: of(|o| o.switched_out.units as f64),
-            switched_persons: of(|o| o.switched_out.persons as f64),
+            queue_peak_units: f.queue_peak_units.estimate(),
+            queue_peak_km: f.queue_peak_km.estimate(),
+            queue_peak_at_h: f.queue_peak_at_h.estimate(),
+            queue_mean_units: f.queue_mean_units.estimate(),
+            queue_mean_km: f.queue_mean_km.estimate(),
+            arrived_units: f.arrived_units.estimate(),
+            arrived_persons: f.arrived_persons.estimate(),
+            crossed_units: f.crossed_units.estimate(),
+            crossed_persons: f.crossed_persons.estimate(),
+            initial_units: f.initial_units.estimate(),
+            balked_units: f.balked_units.estimate(),
+            reneged_units: f.reneged_units.estimate(),
+            switched_units: f.switched_units.estimate(),
+            switched_persons: f.switched_persons.estimate(),
             switched_to: sc.modes[m]
                 .behaviour
                 .switching
                 .as_ref()
                 .map(|s| sc.modes[s.to.0].name.clone()),
-            switched_in_units: of(|o| o.switched_in.units as f64),
-            sent_away_units: of(|o| o.sent_away.units as f64),
-            jumped_units: of(|o| o.jumped.units as f64),
+            switched_in_units: f.switched_in_units.estimate(),
+            sent_away_units: f.sent_away_units.estimate(),
+            jumped_units: f.jumped_units.estimate(),
             jumper_wait_min: d.jumper_wait.summary(),
-            in_system_units: of(|o| o.in_system.units as f64),
+            in_system_units: f.in_system_units.estimate(),
             stages: Named(stages),
             per_day,
         }
@@ -285,18 +408,15 @@ impl<'a> Fold<'a> {
 
     /// Stage `s`'s booth use across replications.
     fn stage_report(&self, s: usize) -> StageReport {
-        let (sc, outs) = (self.sc, &self.outs[..]);
+        let (sc, f) = (self.sc, &self.stages[s]);
         let groups = sc.stages[s]
             .groups
             .iter()
-            .enumerate()
-            .map(|(i, g)| {
-                let used = estimate_of(outs, |o| o.stages[s].group_utilisation[i]);
-                (sc.groups[g.0].name.clone(), used)
-            })
+            .zip(&f.groups)
+            .map(|(g, used)| (sc.groups[g.0].name.clone(), used.estimate()))
             .collect();
         StageReport {
-            utilisation: estimate_of(outs, |o| o.stages[s].utilisation),
+            utilisation: f.utilisation.estimate(),
             groups: Named(groups),
         }
     }
@@ -305,7 +425,7 @@ impl<'a> Fold<'a> {
     fn observation_report(&self, i: usize) -> ObservationReport {
         let (sc, cal) = (self.sc, &self.sc.calendar);
         let o = &sc.observations[i];
-        let simulated = estimate_of(&self.outs, |r| r.observations[i]);
+        let simulated = self.observations[i].estimate();
         ObservationReport {
             metric: o.metric.name().to_string(),
             mode: o.mode.map(|m| sc.modes[m.0].name.clone()),

@@ -7,6 +7,7 @@ mod aggregate;
 mod series;
 
 pub use aggregate::{aggregate, Fold};
+pub use series::BAND_REPLICATIONS;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -56,9 +57,9 @@ pub struct DurationSummary {
 }
 
 impl DurationSummary {
-    /// From all replications' values in one histogram, and each one's mean.
-    fn new<const BITS: u32>(all: &Histogram<BITS>, means: &[f64]) -> DurationSummary {
-        let e = Estimate::of(means);
+    /// From all replications' values in one histogram, and the estimate of
+    /// the replications' means.
+    fn new<const BITS: u32>(all: &Histogram<BITS>, e: Estimate) -> DurationSummary {
         DurationSummary {
             mean: e.mean,
             ci95: e.ci95,
@@ -326,6 +327,9 @@ pub struct SeriesReport {
     pub road_km: Band,
     /// Per stage: booth utilisation over the interval before each sample.
     pub utilisation: Vec<Band>,
+    /// The replications the 5–95% ranges are over: all of them, or the
+    /// first [`BAND_REPLICATIONS`] of a longer run.
+    pub band_replications: usize,
 }
 
 /// Waits of the people who joined the queue in one cohort.

@@ -28,6 +28,14 @@ fn time_chart<DB: DrawingBackend>(
     observed: &[(f64, f64, f64, String)],
 ) -> Result<(), String> {
     let cal = &report.calendar;
+    let band_label = if report.series.band_replications < report.replications as usize {
+        format!(
+            "5–95% band of the first {} replications",
+            report.series.band_replications
+        )
+    } else {
+        "5–95% band".to_string()
+    };
     let xs: Vec<f64> = report.series.times_h.iter().map(|h| h / 24.0).collect();
     let span = span_days(report);
     let mut y_max = lines
@@ -108,7 +116,7 @@ fn time_chart<DB: DrawingBackend>(
                 colour.stroke_width(3),
             ))
             .map_err(err)?
-            .label(format!("{} (mean, 5–95% band)", l.name))
+            .label(format!("{} (mean, {band_label})", l.name))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
             });
