@@ -192,7 +192,9 @@ pub struct ScenarioArgs {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Outputs are byte-identical for the same scenario and seed at any --threads.\n\
-    Wall time and events per second go to stderr and to run.json, never into the other files."
+    Wall time and events per second go to stderr and to run.json, never into the other files.\n\
+    Means and their 95% intervals are over all replications; the 5-95% bands of\n\
+    timeseries.csv and the charts over the first 1,000 (so memory does not grow with -r)."
 )]
 pub struct RunArgs {
     #[command(flatten)]
