@@ -900,3 +900,48 @@ fn a_broken_definition_is_reported_once_not_at_every_use() {
         );
     }
 }
+
+#[test]
+fn a_warm_up_counts_nothing_before_its_end_even_when_the_run_stops_first() {
+    // A warm-up as long as the horizon would never end: refused.
+    let said = refused(&[
+        "check",
+        "scenarios/mmc.toml",
+        "--set",
+        "horizon_h=24",
+        "--set",
+        "warmup_h=24",
+    ]);
+    assert!(
+        said.contains(
+            "warmup_h: 24 is not allowed (allowed: 0 hours or more, below the horizon of 24 h)"
+        ),
+        "{said}"
+    );
+    // A run stopped by its crossings (about two hours) before a warm-up of
+    // a hundred: no waits and no queue time counted, and a warning.
+    let dir = scratch("warmup-after-end");
+    let out = borderq_ok(&[
+        "run",
+        "scenarios/mmc.toml",
+        "-r",
+        "2",
+        "--set",
+        "warmup_h=100",
+        "--set",
+        "end_after_crossings=1000",
+        "--no-charts",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: 2 of 2 replications reached end_after_crossings before the warm-up ended at 100 h"),
+        "{stderr}"
+    );
+    let s: serde_json::Value = serde_json::from_slice(&read(&dir.join("summary.json"))).unwrap();
+    let customer = &s["modes"]["customer"];
+    assert_eq!(customer["wait_min"]["count"], 0);
+    assert_eq!(customer["queue_mean_units"]["mean"], 0.0);
+    assert_eq!(customer["crossed_units"]["mean"], 1000.0);
+}

@@ -122,6 +122,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let finished = AtomicBool::new(false);
     let mut events = 0u64;
     let mut customers = 0u64;
+    let mut before_warmup_end = 0u32;
     // Each replication goes into the report as it comes, in replication order.
     let mut fold = Fold::new(&sc, reps);
     std::thread::scope(|scope| {
@@ -137,6 +138,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             })
         });
         let take = &mut |o: Outcome| {
+            before_warmup_end += u32::from(o.end < sc.warmup);
             events += o.events;
             customers += o.modes.iter().map(|m| m.arrived.units).sum::<u64>();
             fold.add(o);
@@ -157,6 +159,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     .map_err(|e| Failure::other(e.to_string()))?;
     let wall = started.elapsed().as_secs_f64();
     let report = fold.finish();
+    if before_warmup_end > 0 && !args.quiet {
+        eprintln!(
+            "warning: {before_warmup_end} of {reps} replications reached end_after_crossings \
+             before the warm-up ended at {} h: their waits and queue statistics are empty",
+            sc.warmup.as_h()
+        );
+    }
 
     let mut written =
         output::write_report(&report, &dir).map_err(|e| Failure::other(e.to_string()))?;

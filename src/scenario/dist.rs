@@ -4,7 +4,7 @@ use rand::Rng;
 use rand_distr::{Distribution as _, Exp1, Gamma, LogNormal, Triangular};
 
 use super::error::Problems;
-use super::reader::{number, TableReader};
+use super::reader::{number, shown, TableReader};
 use super::tree::Node;
 use crate::time::SimTime;
 
@@ -302,7 +302,7 @@ fn read_list(
                 problems.at(
                     &p,
                     &n.origin,
-                    format!("{v} is not allowed (allowed: {allowed})"),
+                    format!("{} is not allowed (allowed: {allowed})", shown(v)),
                 );
                 good = false;
             }

@@ -125,7 +125,7 @@ impl<'n> TableReader<'n> {
             problems.at(
                 &path,
                 &node.origin,
-                format!("{v} is not allowed (allowed: {allowed})"),
+                format!("{} is not allowed (allowed: {allowed})", shown(v)),
             );
             None
         }
@@ -247,6 +247,16 @@ impl<'n> TableReader<'n> {
     }
 }
 
+/// A number as an error message shows it: as written for everyday sizes,
+/// in exponent form beyond them (`1e308`, not three hundred digits).
+pub fn shown(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// A finite number from an integer or float node.
 pub fn number(node: &Node, path: &str, problems: &mut Problems) -> Option<f64> {
     match node.value {
@@ -256,7 +266,7 @@ pub fn number(node: &Node, path: &str, problems: &mut Problems) -> Option<f64> {
             problems.at(
                 path,
                 &node.origin,
-                format!("{f} is not allowed (allowed: a finite number)"),
+                format!("{} is not allowed (allowed: a finite number)", shown(f)),
             );
             None
         }
@@ -332,6 +342,27 @@ pub fn array_of_tables<'n>(
                 ),
             );
             None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn numbers_in_messages_are_short() {
+        let cases = [
+            (1e308, "1e308"),
+            (-2.5e20, "-2.5e20"),
+            (1e-9, "1e-9"),
+            (0.0, "0"),
+            (36525.0, "36525"),
+            (0.25, "0.25"),
+            (f64::INFINITY, "inf"),
+        ];
+        for (v, text) in cases {
+            assert_eq!(shown(v), text);
         }
     }
 }

@@ -133,7 +133,7 @@ impl Replication<'_> {
 
     /// The warm-up ends: queue levels, the road and booth time start afresh
     /// (waits are kept by arrival time instead: units arrived after it).
-    fn restart_statistics(&mut self) {
+    pub(super) fn restart_statistics(&mut self) {
         let now = self.now;
         for q in &mut self.queue {
             q.restart(now);

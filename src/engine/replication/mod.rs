@@ -339,6 +339,12 @@ impl<'s> Replication<'s> {
             }
         }
         let end = if self.stopped { self.now } else { self.horizon };
+        if end.0 < self.warmup {
+            // Stopped by its crossings before the warm-up ended: nothing
+            // after the warm-up to count, so nothing before it either.
+            self.now = end;
+            self.restart_statistics();
+        }
         self.finish(end)
     }
 

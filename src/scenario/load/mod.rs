@@ -35,9 +35,10 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
     let name = match t.opt_str("name", &mut p) {
         Some(s) if !s.trim().is_empty() => s.to_string(),
         Some(_) => {
+            let origin = t.node("name").map_or(t.origin(), |n| &n.origin);
             p.at(
                 "name",
-                t.origin(),
+                origin,
                 "the name is empty (allowed: any non-empty text)",
             );
             String::new()
@@ -73,8 +74,15 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
     // of the interval asked for, so memory does not grow with the horizon.
     let rows = horizon.0 / requested_interval.0.max(1);
     let sample_interval = SimTime(requested_interval.0 * rows.div_ceil(MAX_SAMPLES).max(1));
+    // Below the horizon: a warm-up that never ends would leave nothing to count.
+    let below_horizon = format!("0 hours or more, below the horizon of {} h", horizon.as_h());
     let warmup = t
-        .opt_f64_where("warmup_h", |v| v >= 0.0, "0 hours or more", &mut p)
+        .opt_f64_where(
+            "warmup_h",
+            |v| v >= 0.0 && SimTime::from_h(v) < horizon,
+            &below_horizon,
+            &mut p,
+        )
         .map_or(SimTime::ZERO, SimTime::from_h);
     let service_speed = t
         .opt_f64_where(
@@ -283,15 +291,20 @@ impl Ctx<'_> {
 }
 
 fn read_horizon(t: &mut TableReader<'_>, p: &mut Problems) -> SimTime {
-    let limit = format!("above 0 and at most {MAX_HORIZON_DAYS} days");
-    let positive = |v: f64| v > 0.0;
-    let days = t.opt_f64_where("horizon_days", positive, &limit, p);
-    let hours = t
-        .opt_f64_where("horizon_h", positive, &limit, p)
-        .map(|h| h / 24.0);
-    let minutes = t
-        .opt_f64_where("horizon_min", positive, &limit, p)
-        .map(|m| m / 1440.0);
+    // Each key checked in its own unit, where it was written.
+    let mut read = |key: &'static str, per_day: f64, unit: &str| {
+        let most = MAX_HORIZON_DAYS * per_day;
+        let limit = if per_day == 1.0 {
+            format!("above 0 and at most {MAX_HORIZON_DAYS} days")
+        } else {
+            format!("above 0 and at most {most} {unit}, {MAX_HORIZON_DAYS} days")
+        };
+        t.opt_f64_where(key, |v| v > 0.0 && v <= most, &limit, p)
+            .map(|v| v / per_day)
+    };
+    let days = read("horizon_days", 1.0, "days");
+    let hours = read("horizon_h", 24.0, "h");
+    let minutes = read("horizon_min", 1440.0, "min");
     let given: Vec<f64> = [days, hours, minutes].into_iter().flatten().collect();
     let present = ["horizon_days", "horizon_h", "horizon_min"]
         .iter()
@@ -306,15 +319,7 @@ fn read_horizon(t: &mut TableReader<'_>, p: &mut Problems) -> SimTime {
             );
             SimTime::from_days(1.0)
         }
-        (1, Some(&d)) if d <= MAX_HORIZON_DAYS => SimTime::from_days(d),
-        (1, Some(&d)) => {
-            p.at(
-                "horizon_days",
-                t.origin(),
-                format!("{d} days is not allowed (allowed: {limit})"),
-            );
-            SimTime(US_PER_DAY)
-        }
+        (1, Some(&d)) => SimTime::from_days(d),
         (1, None) => SimTime(US_PER_DAY),
         _ => {
             p.at(
