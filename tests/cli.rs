@@ -324,54 +324,36 @@ fn unwritable_outputs_are_clear_errors_with_exit_1() {
     let dir = scratch("unwritable");
     let file = dir.join("a-file");
     std::fs::write(&file, "keep me").unwrap();
-    let out = borderq(&[
-        "run",
-        "scenarios/mmc.toml",
-        "-r",
-        "1",
-        "--set",
-        "horizon_h=1",
-        "-q",
-        "-o",
-        file.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("exists and is not a folder"));
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
-    // A folder that cannot be created (root may write anywhere else).
-    let out = borderq(&[
-        "run",
-        "scenarios/mmc.toml",
-        "-r",
-        "1",
-        "--set",
-        "horizon_h=1",
-        "-q",
-        "-o",
-        "/proc/borderq-out",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("/proc/borderq-out: cannot create the output folder"));
-    // A folder under a file: refused the same way, whoever runs the test.
     let under_file = file.join("sub");
-    let out = borderq(&[
-        "run",
-        "scenarios/mmc.toml",
-        "-r",
-        "1",
-        "--set",
-        "horizon_h=1",
-        "-q",
-        "-o",
-        under_file.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("sub: cannot create the output folder"),
-        "{stderr}"
-    );
+    for (output, said) in [
+        (file.to_str().unwrap(), "a-file: exists and is not a folder"),
+        // A folder that cannot be created (root may write anywhere else).
+        (
+            "/proc/borderq-out",
+            "/proc/borderq-out: cannot create the output folder",
+        ),
+        // A folder under a file: refused the same way, whoever runs the test.
+        (
+            under_file.to_str().unwrap(),
+            "sub: cannot create the output folder",
+        ),
+    ] {
+        let out = borderq(&[
+            "run",
+            "scenarios/mmc.toml",
+            "-r",
+            "1",
+            "--set",
+            "horizon_h=1",
+            "-q",
+            "-o",
+            output,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{output}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(said), "{output}: {stderr}");
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
 }
 
 #[test]

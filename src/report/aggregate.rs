@@ -77,26 +77,25 @@ struct ModeFigures {
 
 impl ModeFigures {
     fn add(&mut self, o: &ModeOutcome, first: bool) {
-        let count = |c: crate::engine::Count| [c.units as f64, c.persons as f64];
         let figures = [
             (&mut self.queue_peak_units, o.queue.peak),
             (&mut self.queue_peak_km, o.queue_km.peak),
             (&mut self.queue_peak_at_h, o.queue.peak_at_h),
             (&mut self.queue_mean_units, o.queue.mean),
             (&mut self.queue_mean_km, o.queue_km.mean),
-            (&mut self.arrived_units, count(o.arrived)[0]),
-            (&mut self.arrived_persons, count(o.arrived)[1]),
-            (&mut self.crossed_units, count(o.crossed)[0]),
-            (&mut self.crossed_persons, count(o.crossed)[1]),
-            (&mut self.initial_units, count(o.initial)[0]),
-            (&mut self.balked_units, count(o.balked)[0]),
-            (&mut self.reneged_units, count(o.reneged)[0]),
-            (&mut self.switched_units, count(o.switched_out)[0]),
-            (&mut self.switched_persons, count(o.switched_out)[1]),
-            (&mut self.switched_in_units, count(o.switched_in)[0]),
-            (&mut self.sent_away_units, count(o.sent_away)[0]),
-            (&mut self.jumped_units, count(o.jumped)[0]),
-            (&mut self.in_system_units, count(o.in_system)[0]),
+            (&mut self.arrived_units, o.arrived.units as f64),
+            (&mut self.arrived_persons, o.arrived.persons as f64),
+            (&mut self.crossed_units, o.crossed.units as f64),
+            (&mut self.crossed_persons, o.crossed.persons as f64),
+            (&mut self.initial_units, o.initial.units as f64),
+            (&mut self.balked_units, o.balked.units as f64),
+            (&mut self.reneged_units, o.reneged.units as f64),
+            (&mut self.switched_units, o.switched_out.units as f64),
+            (&mut self.switched_persons, o.switched_out.persons as f64),
+            (&mut self.switched_in_units, o.switched_in.units as f64),
+            (&mut self.sent_away_units, o.sent_away.units as f64),
+            (&mut self.jumped_units, o.jumped.units as f64),
+            (&mut self.in_system_units, o.in_system.units as f64),
         ];
         for (running, value) in figures {
             running.add(value);

@@ -258,6 +258,7 @@ fn reg_inc_beta(a: f64, b: f64, x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
 
     #[test]
     fn t_quantiles_match_published_tables() {
@@ -283,13 +284,8 @@ mod tests {
     /// lose every digit), with NaN among them.
     #[test]
     fn running_agrees_with_two_passes() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::engine::rng::SplitMix64::new(3, 0);
+        let mut next = || rng.random::<f64>();
         for (n, offset, spread) in [(2, 0.0, 1.0), (20, 1e9, 1e-3), (1_000, -5.0, 100.0)] {
             let values: Vec<f64> = (0..n)
                 .map(|i| {
