@@ -3,10 +3,12 @@
 //! time series' bands, the arrival cohorts, and the observations' fit.
 //!
 //! A [`Fold`] takes each replication as it finishes and keeps only what the
-//! report needs of it: its histograms are merged at once (keeping each one's
-//! mean), its series summed into the bands, and its other figures (a few
-//! kilobytes) kept for their intervals. So a run's memory does not grow with
-//! the size of what each replication recorded.
+//! report needs of it: its histograms are merged at once, its series summed
+//! into the bands (whose percentiles are over the first
+//! [`BAND_REPLICATIONS`](super::BAND_REPLICATIONS)), and each figure given
+//! with an interval, the histograms' means among them, folded into a
+//! [`Running`] estimate. So a run's memory grows neither with what each
+//! replication recorded nor with the number of replications.
 
 use super::series::SeriesFold;
 use super::{
