@@ -927,3 +927,24 @@ fn a_warm_up_counts_nothing_before_its_end_even_when_the_run_stops_first() {
     assert_eq!(customer["queue_mean_units"]["mean"], 0.0);
     assert_eq!(customer["crossed_units"]["mean"], 1000.0);
 }
+
+#[test]
+fn a_scenario_file_is_read_to_a_limit() {
+    // An endless stream (`/dev/zero`, a pipe) would be read forever: a file
+    // larger than any scenario is refused from its first 16 MiB.
+    let dir = scratch("huge-scenario");
+    let file = dir.join("huge.toml");
+    let limit = borderq::scenario::MAX_FILE_BYTES as usize;
+    std::fs::write(&file, "#".repeat(limit + 1)).unwrap();
+    for command in ["check", "run", "sweep"] {
+        let said = refused(&[command, file.to_str().unwrap()]);
+        assert!(
+            said.contains("huge.toml: cannot read the scenario file: larger than 16 MiB"),
+            "{command}: {said}"
+        );
+    }
+    // At the limit, the file is read (and is a valid TOML comment).
+    std::fs::write(&file, "#".repeat(limit)).unwrap();
+    let said = refused(&["check", file.to_str().unwrap()]);
+    assert!(said.contains("name: missing"), "{said}");
+}

@@ -14,7 +14,7 @@ use crate::progress::Progress;
 /// `borderq sweep`.
 pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let path = &args.scenario.scenario;
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = borderq::scenario::read_text(path).map_err(|e| {
         Failure::input(vec![format!(
             "{}: cannot read the scenario file: {e}",
             path.display()

@@ -295,6 +295,26 @@ pub fn default_sample_interval(horizon: SimTime) -> SimTime {
     hourly.min(short)
 }
 
+/// The largest scenario file read: the shipped ones are a few kilobytes, and
+/// a path to an endless stream (a device, a pipe) must not be read forever.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads a scenario file's text: UTF-8, at most [`MAX_FILE_BYTES`].
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {} MiB", MAX_FILE_BYTES >> 20),
+        ));
+    }
+    Ok(text)
+}
+
 impl Scenario {
     /// Reads, overrides (`--set KEY=VALUE`, in order) and validates a scenario file.
     ///
@@ -303,7 +323,7 @@ impl Scenario {
     /// assert_eq!(s.modes.len(), 1);
     /// ```
     pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_text(path) {
             Ok(t) => t,
             Err(e) => {
                 return Err(ScenarioError {
