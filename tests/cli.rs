@@ -900,6 +900,17 @@ fn a_warm_up_counts_nothing_before_its_end_even_when_the_run_stops_first() {
         ),
         "{said}"
     );
+    // A horizon in error is the one problem: no warm-up held to a stand-in.
+    let said = refused(&[
+        "check",
+        "scenarios/mmc.toml",
+        "--set",
+        "horizon_days=-1",
+        "--set",
+        "warmup_h=48",
+    ]);
+    assert!(said.contains("horizon_days: -1 is not allowed"), "{said}");
+    assert!(said.contains("1 problem in the scenario"), "{said}");
     // A run stopped by its crossings (about two hours) before a warm-up of
     // a hundred: no waits and no queue time counted, and a warning.
     let dir = scratch("warmup-after-end");

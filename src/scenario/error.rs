@@ -48,6 +48,11 @@ impl Problems {
         self.0.is_empty()
     }
 
+    /// How many were found.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// `Ok` if empty, else the problems.
     pub fn into_result(self) -> Result<(), Vec<Problem>> {
         if self.0.is_empty() {

@@ -54,7 +54,10 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
         .opt_datetime("start", &mut p)
         .unwrap_or(DateTime::date(2000, 1, 1));
     let calendar = Calendar::new(start);
+    let found = p.len();
     let horizon = read_horizon(&mut t, &mut p);
+    // A horizon in error stands in as one day: nothing to hold a warm-up to.
+    let horizon_read = p.len() == found;
     let seed = t.opt_int("seed", 0, i64::MAX, &mut p).unwrap_or(1) as u64;
     let replications = t
         .opt_int("replications", 1, MAX_REPLICATIONS, &mut p)
@@ -79,7 +82,7 @@ pub(super) fn scenario(root: &Node) -> Result<Scenario, Vec<Problem>> {
     let warmup = t
         .opt_f64_where(
             "warmup_h",
-            |v| v >= 0.0 && SimTime::from_h(v) < horizon,
+            |v| v >= 0.0 && (SimTime::from_h(v) < horizon || !horizon_read),
             &below_horizon,
             &mut p,
         )
