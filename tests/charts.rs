@@ -91,7 +91,7 @@ fn svg_charts_carry_their_words() {
 fn a_band_over_fewer_replications_than_the_run_says_so() {
     // As a run of more than `BAND_REPLICATIONS` reports it.
     let mut r = lars_report();
-    r.series.band_replications = 3;
+    r.band_replications = 3;
     let svg = Chart::QueueKm.svg(&r, SIZE).unwrap();
     assert!(
         svg.contains("car (mean, 5–95% band of the first 3 replications)"),

@@ -119,7 +119,7 @@ fn a_long_runs_bands_are_those_of_its_first_thousand_replications() {
     })
     .unwrap();
     let report = fold.finish();
-    assert_eq!(report.series.band_replications, BAND_REPLICATIONS);
+    assert_eq!(report.band_replications as usize, BAND_REPLICATIONS);
     let band = &report.series.utilisation[0];
     let rows = band.mean.len();
     assert!(rows >= 24, "{rows} rows");

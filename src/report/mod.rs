@@ -241,6 +241,10 @@ pub struct Report {
     pub seed: u64,
     /// Number of replications.
     pub replications: u32,
+    /// The replications the time series' 5–95% ranges are over (the p5 and
+    /// p95 columns of `timeseries.csv`, the charts' bands): all of them, or
+    /// the first [`BAND_REPLICATIONS`] of a longer run. Means are over all.
+    pub band_replications: u32,
     /// Calendar start.
     pub start: String,
     /// Horizon in hours.
@@ -327,9 +331,6 @@ pub struct SeriesReport {
     pub road_km: Band,
     /// Per stage: booth utilisation over the interval before each sample.
     pub utilisation: Vec<Band>,
-    /// The replications the 5–95% ranges are over: all of them, or the
-    /// first [`BAND_REPLICATIONS`] of a longer run.
-    pub band_replications: usize,
 }
 
 /// Waits of the people who joined the queue in one cohort.

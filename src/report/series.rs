@@ -174,7 +174,6 @@ impl SeriesFold {
             .map(|r| SimTime(sc.sample_interval.0 * r as u64))
             .collect();
         SeriesReport {
-            band_replications: self.ranked,
             times_h: times.iter().map(|t| t.as_h()).collect(),
             datetimes: times
                 .iter()

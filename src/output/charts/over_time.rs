@@ -28,10 +28,10 @@ fn time_chart<DB: DrawingBackend>(
     observed: &[(f64, f64, f64, String)],
 ) -> Result<(), String> {
     let cal = &report.calendar;
-    let band_label = if report.series.band_replications < report.replications as usize {
+    let band_label = if report.band_replications < report.replications {
         format!(
             "5–95% band of the first {} replications",
-            report.series.band_replications
+            report.band_replications
         )
     } else {
         "5–95% band".to_string()
