@@ -209,7 +209,12 @@ pub struct RunArgs {
     pub replications: Option<u32>,
 
     /// Master seed [default: the scenario's `seed`].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = seed_value,
+        allow_negative_numbers = true
+    )]
     pub seed: Option<u64>,
 
     /// Threads for replications and charts; 0 uses every core.
@@ -243,7 +248,12 @@ pub struct CheckArgs {
     pub scenario: ScenarioArgs,
 
     /// Report when the approach queue of all vehicles would reach this length.
-    #[arg(long, value_name = "KM", default_value_t = 15.0)]
+    #[arg(
+        long,
+        value_name = "KM",
+        default_value_t = 15.0,
+        allow_negative_numbers = true
+    )]
     pub length_km: f64,
 }
 
@@ -281,5 +291,16 @@ fn point_limit(text: &str) -> Result<usize, String> {
         Ok(n) if n >= 1 => Ok(n),
         Ok(_) => Err("0 points would refuse every sweep (allowed: 1 or more)".to_string()),
         Err(e) => Err(format!("{e}")),
+    }
+}
+
+/// Parses `--seed`: a whole number a scenario's `seed` can hold, 0 to
+/// 2^63 - 1; a negative one or one too large is said to be out of that range.
+fn seed_value(text: &str) -> Result<u64, String> {
+    let range = format!("0..={}", i64::MAX);
+    match text.trim().parse::<i128>() {
+        Ok(n) if (0..=i128::from(i64::MAX)).contains(&n) => Ok(n as u64),
+        Ok(n) => Err(format!("{n} is not in {range}")),
+        Err(_) => Err(format!("not a whole number in {range}")),
     }
 }

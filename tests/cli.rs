@@ -959,3 +959,15 @@ fn a_scenario_file_is_read_to_a_limit() {
     let said = refused(&["check", file.to_str().unwrap()]);
     assert!(said.contains("name: missing"), "{said}");
 }
+
+#[test]
+fn negative_numbers_reach_their_checks() {
+    // Taken as values, not as unknown flags, so the message says what is allowed.
+    let said = refused(&["check", "scenarios/mmc.toml", "--length-km", "-3"]);
+    assert!(
+        said.contains("--length-km -3: not allowed (allowed: a length above 0 km)"),
+        "{said}"
+    );
+    let said = refused(&["run", "scenarios/mmc.toml", "--seed", "-1"]);
+    assert!(said.contains("-1 is not in 0..="), "{said}");
+}
