@@ -86,7 +86,7 @@ pub struct SweepArgs {
     pub vary: Vec<String>,
 
     /// Replications per point [default: the scenario's].
-    #[arg(short = 'r', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(short = 'r', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_negative_numbers = true)]
     pub replications: Option<u32>,
 
     /// Output folder [default: out/<scenario file stem>-sweep/].
@@ -94,7 +94,7 @@ pub struct SweepArgs {
     pub output: Option<PathBuf>,
 
     /// Threads for replications and charts; 0 uses every core.
-    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads, allow_negative_numbers = true)]
     pub threads: usize,
 
     /// Run only shard I of N (0-based): tasks k with k mod N = I.
@@ -116,11 +116,11 @@ pub struct SweepArgs {
     pub independent: bool,
 
     /// Refuse sweeps expected to handle more events than this (all tasks).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS, value_parser = event_limit)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS, value_parser = event_limit, allow_negative_numbers = true)]
     pub max_events: f64,
 
     /// The most points allowed in the grid.
-    #[arg(long, value_name = "N", default_value_t = borderq::sweep::DEFAULT_MAX_POINTS, value_parser = point_limit)]
+    #[arg(long, value_name = "N", default_value_t = borderq::sweep::DEFAULT_MAX_POINTS, value_parser = point_limit, allow_negative_numbers = true)]
     pub max_points: usize,
 
     /// Print nothing but errors.
@@ -171,7 +171,7 @@ pub struct BenchArgs {
     /// time of each; the thread speed-up is the median of the rounds' own
     /// speed-ups. On a shared machine a slow spell then falls on all alike.
     #[arg(long, value_name = "N", default_value_t = 3,
-          value_parser = clap::value_parser!(u32).range(1..))]
+          value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub rounds: u32,
 }
 
@@ -205,7 +205,7 @@ pub struct RunArgs {
     pub output: Option<PathBuf>,
 
     /// Replications [default: the scenario's `replications`].
-    #[arg(short = 'r', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(short = 'r', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_negative_numbers = true)]
     pub replications: Option<u32>,
 
     /// Master seed [default: the scenario's `seed`].
@@ -218,7 +218,7 @@ pub struct RunArgs {
     pub seed: Option<u64>,
 
     /// Threads for replications and charts; 0 uses every core.
-    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads, allow_negative_numbers = true)]
     pub threads: usize,
 
     /// Print nothing but errors (no progress, no summary).
@@ -227,7 +227,7 @@ pub struct RunArgs {
 
     /// Refuse runs expected to handle more events than this (all
     /// replications); raise it to allow a longer run.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS, value_parser = event_limit)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS, value_parser = event_limit, allow_negative_numbers = true)]
     pub max_events: f64,
 
     /// Do not draw the charts (queue-km, queue-units, wait-by-arrival,
@@ -263,13 +263,16 @@ pub const MAX_THREADS: usize = 1024;
 /// Parses `--threads`: 0 (every core) to [`MAX_THREADS`]. Each thread takes
 /// memory for its stack, so an accidental `--threads 100000` must not start.
 fn threads(text: &str) -> Result<usize, String> {
-    let n: usize = text.parse().map_err(|e| format!("{e}"))?;
-    if n > MAX_THREADS {
-        return Err(format!(
+    match text.trim().parse::<i128>() {
+        Ok(n) if (0..=MAX_THREADS as i128).contains(&n) => Ok(n as usize),
+        Ok(n) if n > 0 => Err(format!(
             "{n} is over the most, {MAX_THREADS} (0 uses every core)"
-        ));
+        )),
+        Ok(n) => Err(format!(
+            "{n} is not allowed (allowed: 0 to {MAX_THREADS}; 0 uses every core)"
+        )),
+        Err(e) => Err(format!("{e}")),
     }
-    Ok(n)
 }
 
 /// Parses `--max-events`: a number of events, 1 or more (`1e12` is allowed).
@@ -287,9 +290,11 @@ fn event_limit(text: &str) -> Result<f64, String> {
 
 /// Parses `--max-points`: 1 or more.
 fn point_limit(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        Ok(_) => Err("0 points would refuse every sweep (allowed: 1 or more)".to_string()),
+    match text.trim().parse::<i128>() {
+        Ok(n) if n >= 1 => usize::try_from(n).map_err(|e| format!("{e}")),
+        Ok(n) => Err(format!(
+            "{n} points would refuse every sweep (allowed: 1 or more)"
+        )),
         Err(e) => Err(format!("{e}")),
     }
 }

@@ -968,6 +968,37 @@ fn negative_numbers_reach_their_checks() {
         said.contains("--length-km -3: not allowed (allowed: a length above 0 km)"),
         "{said}"
     );
-    let said = refused(&["run", "scenarios/mmc.toml", "--seed", "-1"]);
-    assert!(said.contains("-1 is not in 0..="), "{said}");
+    for (args, says) in [
+        (
+            &["run", "scenarios/mmc.toml", "--seed", "-1"][..],
+            "-1 is not in 0..=",
+        ),
+        (
+            &["run", "scenarios/mmc.toml", "-r", "-5"],
+            "-5 is not in 1..=1000000",
+        ),
+        (
+            &["run", "scenarios/mmc.toml", "--threads", "-1"],
+            "-1 is not allowed (allowed: 0 to 1024; 0 uses every core)",
+        ),
+        (
+            &["run", "scenarios/mmc.toml", "--max-events", "-3"],
+            "-3 is not a number of events",
+        ),
+        (
+            &[
+                "sweep",
+                "scenarios/mmc.toml",
+                "--vary",
+                "speed=1",
+                "--max-points",
+                "-2",
+            ],
+            "-2 points would refuse every sweep",
+        ),
+        (&["bench", "--rounds", "-1"], "-1 is not in 1.."),
+    ] {
+        let said = refused(args);
+        assert!(said.contains(says), "{args:?}: {said}");
+    }
 }
