@@ -10,7 +10,7 @@
 //! [`Running`] estimate. So a run's memory grows neither with what each
 //! replication recorded nor with the number of replications.
 
-use super::series::{SeriesFold, BAND_REPLICATIONS};
+use super::series::SeriesFold;
 use super::{
     CohortReport, DayReport, DurationSummary, EventReport, ModeReport, ModeStageReport, Named,
     ObservationReport, Report, RoadReport, StageReport,
@@ -291,7 +291,7 @@ impl<'a> Fold<'a> {
             scenario: sc.name.clone(),
             seed: sc.seed,
             replications: self.replications,
-            band_replications: self.replications.min(BAND_REPLICATIONS as u32),
+            band_replications: self.series.ranked() as u32,
             start: cal.start().to_string(),
             horizon_h: sc.horizon.as_h(),
             warmup_h: sc.warmup.as_h(),

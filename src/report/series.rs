@@ -98,6 +98,12 @@ impl SeriesFold {
         }
     }
 
+    /// The replications the percentiles are over: all, or the first
+    /// [`BAND_REPLICATIONS`].
+    pub(super) fn ranked(&self) -> usize {
+        self.ranked
+    }
+
     /// Adds the next replication's series, taking its columns.
     pub(super) fn add(&mut self, series: Series) {
         let rows = self.rows.map_or(series.rows(), |r| r.min(series.rows()));

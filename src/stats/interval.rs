@@ -315,6 +315,7 @@ mod tests {
                     "n {n}: {got} against {want}"
                 );
             }
+            // `Estimate::of` is this fold, so `run` and `sweep` agree to the bit.
             assert_eq!(Estimate::of(&values), e);
         }
     }
