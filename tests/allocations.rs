@@ -4,7 +4,8 @@
 //! not one per customer or event.
 //!
 //! A run's report holds the same memory however many replications it has:
-//! each is folded in as it finishes and let go.
+//! each is folded in as it finishes and let go. A merge of a sweep's shards
+//! holds about the same memory however many tasks they record.
 //!
 //! A counting allocator wraps the system's and counts, on each thread, the
 //! allocations and reallocations made there and the bytes they hold; each
@@ -17,7 +18,10 @@ use std::cell::Cell;
 use borderq::engine::run_replication;
 use borderq::experiment::for_each_replication;
 use borderq::report::Fold;
+use borderq::sweep::{Axis, Header, Plan, Record, ShardWriter};
 use borderq::Scenario;
+
+mod common;
 
 struct Counting;
 
@@ -25,6 +29,8 @@ thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
     /// Bytes allocated on this thread less those freed on it.
     static LIVE: Cell<i64> = const { Cell::new(0) };
+    /// The most `LIVE` has been since it was last set here.
+    static PEAK: Cell<i64> = const { Cell::new(0) };
 }
 
 /// Counts an allocation of `bytes` (a reallocation's change, negative for a
@@ -34,7 +40,10 @@ fn counted(allocation: bool, bytes: i64) {
     if allocation {
         let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
     }
-    let _ = LIVE.try_with(|n| n.set(n.get() + bytes));
+    let _ = LIVE.try_with(|n| {
+        n.set(n.get() + bytes);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(n.get())));
+    });
 }
 
 // SAFETY: every call is passed on to the system allocator unchanged; the
@@ -183,5 +192,77 @@ fn a_runs_memory_does_not_grow_with_its_replications() {
         "{few} bytes held after 1,200 replications, {many} after 4,800"
     );
     // The count sees what the fold holds (its histograms and bands).
+    assert!(few > 10_000, "only {few} bytes counted");
+}
+
+/// The most bytes a merge held above what its thread held before, for
+/// four shard files of 40 points × `replications` tasks, each recording 14
+/// metrics. Each file is in task order but for each pair of neighbours,
+/// swapped, as two threads finishing their tasks out of order write them.
+fn peak_of_a_merge(replications: u32) -> i64 {
+    let dir = common::scratch(&format!("merge-{replications}"));
+    let plan = Plan {
+        scenario: "synthetic".into(),
+        scenario_file: "synthetic.toml".into(),
+        seed: 1,
+        replications,
+        overrides: Vec::new(),
+        axes: vec![Axis {
+            key: "service_speed".into(),
+            values: (0..40).map(|p| format!("1.{p}")).collect(),
+        }],
+        independent: false,
+        metrics: (0..14).map(|i| format!("metric_{i}")).collect(),
+        version: "0".into(),
+        hash: "0123456789abcdef".into(),
+    };
+    const SHARDS: usize = 4;
+    for shard in 0..SHARDS {
+        let header = Header {
+            plan: plan.clone(),
+            shard,
+            shards: SHARDS,
+        };
+        let path = borderq::sweep::shard_file(&dir, shard, SHARDS);
+        let mut writer = ShardWriter::create(&path, &header).expect("a shard file");
+        let mut tasks: Vec<usize> = (shard..plan.tasks()).step_by(SHARDS).collect();
+        tasks.chunks_mut(2).for_each(<[usize]>::reverse);
+        for task in tasks {
+            let metrics = (0..14)
+                .map(|i| Some((task * 14 + i) as f64 / 7.0))
+                .collect();
+            let record = Record {
+                plan: plan.hash.clone(),
+                task,
+                metrics,
+            };
+            writer.append(&record).expect("a record written");
+        }
+    }
+    let peak = std::thread::scope(|s| {
+        s.spawn(|| {
+            let before = LIVE.with(Cell::get);
+            PEAK.with(|peak| peak.set(before));
+            let report = borderq::sweep::merge(&[dir.as_path()]).expect("a complete sweep");
+            assert_eq!(report.points.len(), 40);
+            PEAK.with(Cell::get) - before
+        })
+        .join()
+        .expect("the merge runs")
+    });
+    std::fs::remove_dir_all(&dir).expect("the folder removed");
+    peak
+}
+
+#[test]
+fn a_merges_memory_does_not_grow_with_its_tasks() {
+    let (few, many) = (peak_of_a_merge(250), peak_of_a_merge(1_000));
+    let more_tasks = 40 * (1_000 - 250);
+    // Two bits a task mark those seen and those seen twice; a record kept
+    // until the end would be some 300 bytes (its 14 metrics alone 224).
+    assert!(
+        many - few < more_tasks,
+        "a merge held {few} bytes at most for 10,000 tasks, {many} for 40,000"
+    );
     assert!(few > 10_000, "only {few} bytes counted");
 }

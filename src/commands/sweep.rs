@@ -81,7 +81,10 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let total = (shard.index..plan.tasks()).step_by(shard.count).count() as u64;
     let mut progress = Progress::new(total, "tasks", args.quiet);
-    let records = borderq::sweep::run_shard(
+    // A sweep in one process folds its report as its records come; a shard
+    // of a cluster job only records them, for `merge`.
+    let mut fold = (shard.count == 1).then(|| borderq::sweep::SweepFold::new(&plan));
+    let recorded = borderq::sweep::run_shard(
         &plan,
         &scenarios,
         &dir,
@@ -89,31 +92,33 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         args.resume,
         args.threads,
         &mut |n, _| progress.update(n),
+        fold.as_mut(),
     )
     .map_err(|e| match e {
-        SweepError::Exists(_) | SweepError::Records(RecordError::ForeignPlan { .. }) => {
+        SweepError::Exists(_)
+        | SweepError::Incomplete(_)
+        | SweepError::Records(RecordError::ForeignPlan { .. }) => {
             Failure::input(vec![e.to_string()])
         }
         e => Failure::other(e.to_string()),
     })?;
     progress.finish();
-    if shard.count > 1 {
+    let Some(fold) = fold else {
         if !args.quiet {
             println!(
                 "shard {}/{}: {} of {} tasks recorded in {} ({:.1} s); combine the shards with `borderq merge DIR... -o DIR`",
                 shard.index,
                 shard.count,
-                records.len(),
+                recorded,
                 plan.tasks(),
                 borderq::sweep::shard_file(&dir, shard.index, shard.count).display(),
                 started.elapsed().as_secs_f64()
             );
         }
         return Ok(());
-    }
+    };
     finish_sweep(
-        &plan,
-        &records,
+        fold.finish(),
         &dir,
         !args.no_charts,
         args.threads,
@@ -129,16 +134,15 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Writes a sweep's report (or says why there is none) and prints its table.
 fn finish_sweep(
-    plan: &borderq::sweep::Plan,
-    records: &[borderq::sweep::Record],
+    report: Result<borderq::sweep::SweepReport, SweepError>,
     dir: &Path,
     charts: bool,
     threads: usize,
     quiet: bool,
 ) -> Result<(), Failure> {
-    let report = borderq::sweep::aggregate(plan, records)
-        .map_err(|e| Failure::input(vec![e.to_string()]))?;
+    let report = report.map_err(|e| Failure::input(vec![e.to_string()]))?;
     let written = output::sweep::write_sweep(&report, dir, charts, threads)
         .map_err(|e| Failure::other(e.to_string()))?;
     // Charts of an earlier sweep into this folder (other metrics, or
@@ -256,11 +260,8 @@ fn shard_of(args: &SweepArgs) -> Result<Shard, String> {
 /// `borderq merge`.
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let dirs: Vec<&Path> = args.dirs.iter().map(PathBuf::as_path).collect();
-    let (plan, records) =
-        borderq::sweep::collect(&dirs).map_err(|e| Failure::input(vec![e.to_string()]))?;
     finish_sweep(
-        &plan,
-        &records,
+        borderq::sweep::merge(&dirs),
         &args.output,
         !args.no_charts,
         0, // the charts on every core

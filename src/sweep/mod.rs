@@ -12,7 +12,8 @@
 pub mod plan;
 pub mod records;
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -20,13 +21,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use plan::{parse_axes, Axis, Plan, DEFAULT_MAX_POINTS};
-pub use records::{read_shard, shard_file, Header, Record, RecordError, ShardWriter};
+pub use records::{shard_file, Header, Record, RecordError, ShardReader, ShardWriter};
 
 use crate::engine::{run_replication, ModeOutcome, Outcome};
 use crate::output::tables::counted;
 use crate::report::Named;
 use crate::scenario::{Problem, Scenario};
-use crate::stats::Estimate;
+use crate::stats::{Estimate, Running};
 
 /// Why a sweep could not run or merge.
 #[derive(Debug, thiserror::Error)]
@@ -262,8 +263,11 @@ impl Shard {
 }
 
 /// Runs this shard's tasks not yet recorded in `dir`, appending each record
-/// as it finishes; returns every record of the shard (old and new).
-/// `progress(done, total)` is called from this thread as records are written.
+/// as it finishes, and returns how many the shard has recorded (old and
+/// new). Each record, old and new, goes to `fold` when one is given (a sweep
+/// in one process folds its report as it runs). `progress(done, total)` is
+/// called from this thread as records are written.
+#[allow(clippy::too_many_arguments)]
 pub fn run_shard(
     plan: &Plan,
     scenarios: &[Scenario],
@@ -272,34 +276,44 @@ pub fn run_shard(
     resume: bool,
     threads: usize,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<Vec<Record>, SweepError> {
+    mut fold: Option<&mut SweepFold<'_>>,
+) -> Result<u64, SweepError> {
     let path = shard_file(dir, shard.index, shard.count);
     let header = Header {
         plan: plan.clone(),
         shard: shard.index,
         shards: shard.count,
     };
-    let (mut writer, mut records) = if path.exists() {
+    let mut done = Tasks::new(plan.tasks());
+    let mut recorded = 0u64;
+    let mut writer = if path.exists() {
         if !resume {
             return Err(SweepError::Exists(path));
         }
-        let existing = read_shard(&path)?;
-        if existing.header.plan.hash != plan.hash || existing.header.shards != shard.count {
+        let mut existing = ShardReader::open(&path, READ_BATCH)?;
+        let found = &existing.header().plan.hash;
+        if *found != plan.hash || existing.header().shards != shard.count {
             return Err(RecordError::ForeignPlan {
                 path,
-                found: existing.header.plan.hash,
+                found: found.clone(),
                 expected: plan.hash.clone(),
             }
             .into());
         }
-        (ShardWriter::resume(&path, &existing)?, existing.records)
+        while let Some(record) = existing.next_record()? {
+            done.insert(record.task);
+            recorded += 1;
+            if let Some(fold) = fold.as_deref_mut() {
+                fold.add(record)?;
+            }
+        }
+        ShardWriter::resume(&path, existing.valid_len())?
     } else {
-        (ShardWriter::create(&path, &header)?, Vec::new())
+        ShardWriter::create(&path, &header)?
     };
-    let done: std::collections::HashSet<usize> = records.iter().map(|r| r.task).collect();
     let todo: Vec<usize> = (shard.index..plan.tasks())
         .step_by(shard.count)
-        .filter(|k| !done.contains(k))
+        .filter(|&k| !done.contains(k))
         .collect();
     let total = (shard.index..plan.tasks()).step_by(shard.count).count() as u64;
     let mut finished = total - todo.len() as u64;
@@ -331,14 +345,52 @@ pub fn run_shard(
         });
         for record in rx {
             writer.append(&record)?;
-            records.push(record);
+            recorded += 1;
+            if let Some(fold) = fold.as_deref_mut() {
+                fold.add(record)?;
+            }
             finished += 1;
             progress(finished, total);
         }
-        writer.sync()
+        writer.sync().map_err(SweepError::from)
     });
     result?;
-    Ok(records)
+    Ok(recorded)
+}
+
+/// Records read at each opening of a shard file, when one file is read.
+const READ_BATCH: usize = 1024;
+
+/// Records read ahead over all the files of a merge: each file's batch is
+/// this over their number (between 8 and [`READ_BATCH`]).
+const MERGE_READ_AHEAD: usize = 4096;
+
+/// A set of task indices, a bit each.
+struct Tasks(Vec<u64>);
+
+impl Tasks {
+    /// No task yet, of `tasks`.
+    fn new(tasks: usize) -> Tasks {
+        Tasks(vec![0; tasks.div_ceil(64)])
+    }
+
+    /// Adds task `k` (one in the plan); false if it was there already.
+    fn insert(&mut self, k: usize) -> bool {
+        let (word, bit) = (&mut self.0[k / 64], 1u64 << (k % 64));
+        let new = *word & bit == 0;
+        *word |= bit;
+        new
+    }
+
+    /// How many tasks are in the set.
+    fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Whether task `k` is in the set; a task past the plan's never is.
+    fn contains(&self, k: usize) -> bool {
+        self.0.get(k / 64).is_some_and(|w| w & (1 << (k % 64)) != 0)
+    }
 }
 
 /// A point's results.
@@ -359,11 +411,46 @@ pub struct SweepReport {
     pub points: Vec<PointReport>,
 }
 
-/// Checks that every task appears exactly once and folds the records in plan order.
-pub fn aggregate(plan: &Plan, records: &[Record]) -> Result<SweepReport, SweepError> {
-    let mut by_task: BTreeMap<usize, &Record> = BTreeMap::new();
-    let mut duplicates = Vec::new();
-    for r in records {
+/// A sweep's report folded from its records as they come, in any order, in
+/// memory that grows with the points and not with the tasks. Each point's
+/// replications are folded in replication order, so the bytes out are the
+/// same whatever the order the records came in (the thread count, the shard
+/// split); a record that comes before an earlier replication of its point
+/// waits for it.
+pub struct SweepFold<'p> {
+    plan: &'p Plan,
+    /// Per point, how many of its replications are folded (the first ones).
+    folded: Vec<u32>,
+    /// Each point's metrics' running estimates, point by point.
+    running: Vec<Running>,
+    /// The metrics of records ahead of their point's next replication, by task.
+    waiting: BTreeMap<usize, Vec<Option<f64>>>,
+    /// The most records that waited at once.
+    most_waiting: usize,
+    seen: Tasks,
+    /// Tasks recorded more than once.
+    twice: Tasks,
+}
+
+impl<'p> SweepFold<'p> {
+    /// Nothing folded yet.
+    pub fn new(plan: &'p Plan) -> SweepFold<'p> {
+        SweepFold {
+            plan,
+            folded: vec![0; plan.points()],
+            running: vec![Running::new(); plan.points() * plan.metrics.len()],
+            waiting: BTreeMap::new(),
+            most_waiting: 0,
+            seen: Tasks::new(plan.tasks()),
+            twice: Tasks::new(plan.tasks()),
+        }
+    }
+
+    /// Folds a record in, or keeps it until its point's earlier replications
+    /// have come. A record of another plan, or one that does not fit this
+    /// plan, is refused at once.
+    pub fn add(&mut self, r: Record) -> Result<(), SweepError> {
+        let plan = self.plan;
         if r.plan != plan.hash {
             return Err(SweepError::Incomplete(format!(
                 "a record of another plan (hash {}, this plan {})",
@@ -376,89 +463,111 @@ pub fn aggregate(plan: &Plan, records: &[Record]) -> Result<SweepReport, SweepEr
                 r.task
             )));
         }
-        if by_task.insert(r.task, r).is_some() {
-            duplicates.push(r.task);
+        if !self.seen.insert(r.task) {
+            self.twice.insert(r.task);
+            return Ok(());
         }
+        let (p, rep) = plan.task(r.task);
+        if rep != self.folded[p] {
+            self.waiting.insert(r.task, r.metrics);
+            self.most_waiting = self.most_waiting.max(self.waiting.len());
+            return Ok(());
+        }
+        self.fold(p, &r.metrics);
+        // The replications that came early and now follow on.
+        while self.folded[p] < plan.replications {
+            let next = p * plan.replications as usize + self.folded[p] as usize;
+            let Some(metrics) = self.waiting.remove(&next) else {
+                break;
+            };
+            self.fold(p, &metrics);
+        }
+        Ok(())
     }
-    // A task recorded three times is named once.
-    duplicates.sort_unstable();
-    duplicates.dedup();
-    let duplicates: Vec<String> = duplicates.iter().map(|&k| plan.task_label(k)).collect();
-    let missing: Vec<String> = (0..plan.tasks())
-        .filter(|k| !by_task.contains_key(k))
-        .map(|k| plan.task_label(k))
-        .collect();
-    if !missing.is_empty() || !duplicates.is_empty() {
-        let mut msg = String::new();
-        if !missing.is_empty() {
-            msg += &format!(
-                "{} missing: {}",
-                counted(missing.len(), "task"),
-                list(&missing)
-            );
+
+    /// Point `p`'s next replication's metrics.
+    fn fold(&mut self, p: usize, metrics: &[Option<f64>]) {
+        let n = metrics.len();
+        for (running, x) in self.running[p * n..(p + 1) * n].iter_mut().zip(metrics) {
+            running.add(x.unwrap_or(f64::NAN));
         }
-        if !duplicates.is_empty() {
-            if !msg.is_empty() {
-                msg += "; ";
-            }
-            msg += &format!(
-                "{} recorded more than once: {}",
-                counted(duplicates.len(), "task"),
-                list(&duplicates)
-            );
-        }
-        return Err(SweepError::Incomplete(msg));
+        self.folded[p] += 1;
     }
-    let reps = plan.replications as usize;
-    let points = (0..plan.points())
-        .map(|p| {
-            let values = plan
-                .axes
-                .iter()
-                .zip(plan.point_values(p))
-                .map(|(a, v)| (a.key.clone(), v.to_string()))
-                .collect();
-            let metrics = plan
-                .metrics
-                .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    let xs: Vec<f64> = (0..reps)
-                        .map(|r| by_task[&(p * reps + r)].metrics[i].unwrap_or(f64::NAN))
-                        .collect();
-                    (name.clone(), Estimate::of(&xs))
-                })
-                .collect();
-            PointReport {
-                values: Named(values),
-                metrics: Named(metrics),
-            }
+
+    /// The most records that waited at once for an earlier replication of
+    /// their point: what the fold held beyond its points' estimates.
+    pub fn most_waiting(&self) -> usize {
+        self.most_waiting
+    }
+
+    /// The report, once every task has been recorded exactly once; else
+    /// the tasks missing and those recorded more than once, by name.
+    pub fn finish(self) -> Result<SweepReport, SweepError> {
+        let plan = self.plan;
+        let problem = |count: usize, what: &str, tasks: &mut dyn Iterator<Item = usize>| {
+            let names = tasks.map(|k| plan.task_label(k));
+            format!("{} {what}: {}", counted(count, "task"), list(count, names))
+        };
+        let mut problems = Vec::new();
+        let missing = plan.tasks() - self.seen.len();
+        if missing > 0 {
+            let mut tasks = (0..plan.tasks()).filter(|&k| !self.seen.contains(k));
+            problems.push(problem(missing, "missing", &mut tasks));
+        }
+        let twice = self.twice.len();
+        if twice > 0 {
+            let mut tasks = (0..plan.tasks()).filter(|&k| self.twice.contains(k));
+            problems.push(problem(twice, "recorded more than once", &mut tasks));
+        }
+        if !problems.is_empty() {
+            return Err(SweepError::Incomplete(problems.join("; ")));
+        }
+        let n = plan.metrics.len();
+        let points = (0..plan.points())
+            .map(|p| {
+                let values = plan
+                    .axes
+                    .iter()
+                    .zip(plan.point_values(p))
+                    .map(|(a, v)| (a.key.clone(), v.to_string()))
+                    .collect();
+                let metrics = plan
+                    .metrics
+                    .iter()
+                    .zip(&self.running[p * n..(p + 1) * n])
+                    .map(|(name, running)| (name.clone(), running.estimate()))
+                    .collect();
+                PointReport {
+                    values: Named(values),
+                    metrics: Named(metrics),
+                }
+            })
+            .collect();
+        Ok(SweepReport {
+            plan: plan.clone(),
+            points,
         })
-        .collect();
-    Ok(SweepReport {
-        plan: plan.clone(),
-        points,
-    })
+    }
 }
 
-fn list(items: &[String]) -> String {
+/// The first few of `count` names, and how many more.
+fn list(count: usize, names: impl Iterator<Item = String>) -> String {
     const SHOWN: usize = 10;
-    let mut s = items
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("; ");
-    if items.len() > SHOWN {
-        s += &format!("; and {} more", items.len() - SHOWN);
+    let mut s = names.take(SHOWN).collect::<Vec<_>>().join("; ");
+    if count > SHOWN {
+        s += &format!("; and {} more", count - SHOWN);
     }
     s
 }
 
-/// Reads every shard file in `dirs` and checks they share one plan.
-pub fn collect(dirs: &[&Path]) -> Result<(Plan, Vec<Record>), SweepError> {
-    let mut plan: Option<Plan> = None;
-    let mut records = Vec::new();
+/// Merges the shard files in `dirs` into the sweep's report, after checking
+/// that they are one split of one plan.
+///
+/// The files are read side by side, the record of the earliest task next, a
+/// batch of each file at a time. A shard records its tasks about in task
+/// order (as they finish), so few records wait for an earlier replication
+/// of their point, and memory grows with the points, not the tasks.
+pub fn merge(dirs: &[&Path]) -> Result<SweepReport, SweepError> {
     // Each file under its canonical path, to read a folder given twice
     // (`results results/`) once, and as given, for messages.
     let mut files: Vec<(PathBuf, PathBuf)> = Vec::new();
@@ -485,49 +594,187 @@ pub fn collect(dirs: &[&Path]) -> Result<(Plan, Vec<Record>), SweepError> {
             "no shard files (shard-I-of-N.jsonl) in the given folders".into(),
         ));
     }
-    // Shards of one split hold each task once; two splits hold it twice.
-    let mut first_split: Option<(usize, PathBuf)> = None;
-    for (_, f) in files {
-        let shard = read_shard(&f)?;
-        match &first_split {
-            Some((n, path)) if *n != shard.header.shards => {
+    let batch = (MERGE_READ_AHEAD / files.len()).clamp(8, READ_BATCH);
+    let mut shards = Vec::with_capacity(files.len());
+    for (_, f) in &files {
+        let shard = ShardReader::open(f, batch)?;
+        // Shards of one split hold each task once; two splits hold it twice.
+        if let Some(first) = shards.first() {
+            let (first, (_, first_file)): (&ShardReader, _) = (first, &files[0]);
+            let (n, m) = (first.header().shards, shard.header().shards);
+            if n != m {
                 return Err(SweepError::Incomplete(format!(
-                    "{} is one of {} shards and {} one of {n}: the folders hold two splits \
+                    "{} is one of {m} shards and {} one of {n}: the folders hold two splits \
                      of the sweep; merge the files of one split",
                     f.display(),
-                    shard.header.shards,
-                    path.display(),
+                    first_file.display(),
                 )));
             }
-            Some(_) => {}
-            None => first_split = Some((shard.header.shards, f.clone())),
+            if first.header().plan.hash != shard.header().plan.hash {
+                return Err(RecordError::ForeignPlan {
+                    path: f.clone(),
+                    found: shard.header().plan.hash.clone(),
+                    expected: first.header().plan.hash.clone(),
+                }
+                .into());
+            }
         }
-        if shard.torn_tail {
+        shards.push(shard);
+    }
+    let plan = shards[0].header().plan.clone();
+    let mut fold = SweepFold::new(&plan);
+    // Each file's next record, and the files by the task of their next record.
+    let mut next: Vec<Option<Record>> = Vec::with_capacity(shards.len());
+    let mut earliest = BinaryHeap::new();
+    let read = |i: usize, shards: &mut [ShardReader]| -> Result<Option<Record>, SweepError> {
+        let shard = &mut shards[i];
+        let record = shard.next_record()?;
+        if record.is_none() && shard.torn_tail() {
             return Err(SweepError::Incomplete(format!(
                 "{}: the last record is torn (the shard was interrupted); run that shard again with --resume",
-                f.display()
+                files[i].1.display()
             )));
         }
-        match &plan {
-            Some(p) if p.hash != shard.header.plan.hash => {
-                return Err(RecordError::ForeignPlan {
-                    path: f,
-                    found: shard.header.plan.hash,
-                    expected: p.hash.clone(),
-                }
-                .into())
-            }
-            Some(_) => {}
-            None => plan = Some(shard.header.plan.clone()),
+        Ok(record)
+    };
+    for i in 0..shards.len() {
+        let record = read(i, &mut shards)?;
+        if let Some(r) = &record {
+            earliest.push(Reverse((r.task, i)));
         }
-        records.extend(shard.records);
+        next.push(record);
     }
-    Ok((plan.expect("at least one file"), records))
+    while let Some(Reverse((_, i))) = earliest.pop() {
+        let record = next[i]
+            .take()
+            .expect("a file in the heap has a next record");
+        fold.add(record)?;
+        next[i] = read(i, &mut shards)?;
+        if let Some(r) = &next[i] {
+            earliest.push(Reverse((r.task, i)));
+        }
+    }
+    fold.finish()
 }
 
 #[cfg(test)]
 mod tests {
+    use rand::RngCore;
+
     use super::*;
+
+    /// A plan of `points` × `replications` tasks recording two metrics.
+    fn plan(points: usize, replications: u32) -> Plan {
+        Plan {
+            scenario: "test".into(),
+            scenario_file: "test.toml".into(),
+            seed: 1,
+            replications,
+            overrides: Vec::new(),
+            axes: vec![Axis {
+                key: "service_speed".into(),
+                values: (0..points).map(|p| p.to_string()).collect(),
+            }],
+            independent: false,
+            metrics: vec!["a".into(), "b".into()],
+            version: "0".into(),
+            hash: "feed".into(),
+        }
+    }
+
+    /// Task `k`'s record: metric `a` spread over several magnitudes (so the
+    /// sum's order shows in its last bits), `b` undefined in some.
+    fn record(k: usize) -> Record {
+        let mut rng = crate::engine::rng::SplitMix64::new(k as u64, 7);
+        let x = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        Record {
+            plan: "feed".into(),
+            task: k,
+            metrics: vec![
+                Some(x * 10f64.powi((k % 7) as i32)),
+                (k % 5 != 0).then_some(x),
+            ],
+        }
+    }
+
+    fn folded(plan: &Plan, order: &[usize]) -> (SweepReport, usize) {
+        let mut fold = SweepFold::new(plan);
+        for &k in order {
+            fold.add(record(k)).unwrap();
+        }
+        let waited = fold.most_waiting();
+        (fold.finish().unwrap(), waited)
+    }
+
+    #[test]
+    fn records_in_any_order_fold_to_the_same_bits_as_each_points_replications_in_order() {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        let plan = plan(6, 9);
+        let in_order: Vec<usize> = (0..plan.tasks()).collect();
+        let (report, waited) = folded(&plan, &in_order);
+        assert_eq!(waited, 0, "records in task order wait for nothing");
+        for (p, point) in report.points.iter().enumerate() {
+            for (i, (_, estimate)) in point.metrics.0.iter().enumerate() {
+                let xs: Vec<f64> = (0..9)
+                    .map(|r| record(p * 9 + r).metrics[i].unwrap_or(f64::NAN))
+                    .collect();
+                let expected = Estimate::of(&xs);
+                assert_eq!(estimate.mean.to_bits(), expected.mean.to_bits());
+                assert_eq!(
+                    estimate.ci95.map(f64::to_bits),
+                    expected.ci95.map(f64::to_bits)
+                );
+            }
+        }
+        let json = |r: &SweepReport| serde_json::to_string(r).unwrap();
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
+        for _ in 0..20 {
+            let mut shuffled = in_order.clone();
+            shuffled.shuffle(&mut rng);
+            let (again, waited) = folded(&plan, &shuffled);
+            assert!(waited > 0);
+            assert_eq!(json(&again), json(&report));
+        }
+        // Reversed: every point's records wait for its first replication.
+        let reversed: Vec<usize> = in_order.iter().rev().copied().collect();
+        let (again, waited) = folded(&plan, &reversed);
+        assert_eq!(waited, 8);
+        assert_eq!(json(&again), json(&report));
+    }
+
+    #[test]
+    fn a_fold_names_the_first_tasks_missing_or_recorded_twice_and_counts_the_rest() {
+        let plan = plan(3, 5);
+        let mut fold = SweepFold::new(&plan);
+        for k in 12..plan.tasks() {
+            fold.add(record(k)).unwrap();
+        }
+        for _ in 0..3 {
+            fold.add(record(14)).unwrap();
+        }
+        let Err(SweepError::Incomplete(message)) = fold.finish() else {
+            panic!("an incomplete sweep gave a report");
+        };
+        assert_eq!(
+            message,
+            "12 tasks missing: point 0 (service_speed=0), replication 0; point 0 \
+             (service_speed=0), replication 1; point 0 (service_speed=0), replication 2; \
+             point 0 (service_speed=0), replication 3; point 0 (service_speed=0), replication \
+             4; point 1 (service_speed=1), replication 0; point 1 (service_speed=1), \
+             replication 1; point 1 (service_speed=1), replication 2; point 1 \
+             (service_speed=1), replication 3; point 1 (service_speed=1), replication 4; and \
+             2 more; 1 task recorded more than once: point 2 (service_speed=2), replication 4"
+        );
+        let mut fold = SweepFold::new(&plan);
+        let mut foreign = record(0);
+        foreign.plan = "beef".into();
+        assert!(fold.add(foreign).is_err());
+        assert!(fold.add(record(plan.tasks())).is_err());
+        let mut short = record(0);
+        short.metrics.pop();
+        assert!(fold.add(short).is_err());
+    }
 
     #[test]
     fn metric_words_name_the_mode_and_the_unit() {

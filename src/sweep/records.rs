@@ -3,8 +3,9 @@
 //! loses only the tasks in flight. A torn last line (a kill mid-write) is
 //! detected on resume and its task run again.
 
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -71,74 +72,133 @@ pub fn shard_file(dir: &Path, shard: usize, shards: usize) -> PathBuf {
     dir.join(format!("shard-{shard}-of-{shards}.jsonl"))
 }
 
-/// What a shard file holds.
-pub struct ShardFile {
-    /// Its header.
-    pub header: Header,
-    /// Its valid records, in file order.
-    pub records: Vec<Record>,
-    /// Whether the last line was torn (and is not among the records).
-    pub torn_tail: bool,
-    /// Byte length of the valid part.
-    valid_len: u64,
+/// A shard file read a batch of records at a time, in file order: the file
+/// is opened for each batch and closed after it, so a merge of thousands of
+/// shards holds no file open and only a batch of each in memory.
+pub struct ShardReader {
+    path: PathBuf,
+    header: Header,
+    /// The byte offset of the first line not read yet, and its 1-based number.
+    offset: u64,
+    line: usize,
+    /// Records read and not yet taken, in file order.
+    ahead: VecDeque<Record>,
+    /// Records read at each opening.
+    batch: usize,
+    /// Whether the file has been read to its end.
+    ended: bool,
+    /// Whether its last line was torn (and is not among the records).
+    torn_tail: bool,
 }
 
-/// Reads a shard file; a torn last line is tolerated (and reported).
-pub fn read_shard(path: &Path) -> Result<ShardFile, RecordError> {
-    let io = |source| RecordError::Io {
+impl ShardReader {
+    /// Opens a shard file and reads its header; the records are read
+    /// `batch` at a time by [`ShardReader::next_record`].
+    pub fn open(path: &Path, batch: usize) -> Result<ShardReader, RecordError> {
+        let mut reader = BufReader::new(File::open(path).map_err(io_error(path))?);
+        let mut first = String::new();
+        reader.read_line(&mut first).map_err(io_error(path))?;
+        let corrupt = |message: String| RecordError::Corrupt {
+            path: path.to_path_buf(),
+            line: 1,
+            message,
+        };
+        if first.is_empty() {
+            return Err(corrupt("the file is empty (no header)".into()));
+        }
+        let header: Header =
+            serde_json::from_str(first.trim_end()).map_err(|e| corrupt(e.to_string()))?;
+        Ok(ShardReader {
+            path: path.to_path_buf(),
+            header,
+            offset: first.len() as u64,
+            line: 2,
+            ahead: VecDeque::new(),
+            batch: batch.max(1),
+            ended: false,
+            torn_tail: false,
+        })
+    }
+
+    /// The file's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The next record, or `None` at the end of the file (a torn last line
+    /// is not a record: [`ShardReader::torn_tail`] then says so).
+    pub fn next_record(&mut self) -> Result<Option<Record>, RecordError> {
+        if self.ahead.is_empty() && !self.ended {
+            self.read_ahead()?;
+        }
+        Ok(self.ahead.pop_front())
+    }
+
+    /// Whether the last line was torn (known once the records have run out).
+    pub fn torn_tail(&self) -> bool {
+        self.torn_tail
+    }
+
+    /// The byte length of the file's valid part (the header and the
+    /// records read so far): a resumed shard cuts a torn line off there.
+    pub fn valid_len(&self) -> u64 {
+        self.offset
+    }
+
+    /// Reads up to a batch of records from where the last batch ended.
+    fn read_ahead(&mut self) -> Result<(), RecordError> {
+        let io = io_error(&self.path);
+        let mut file = File::open(&self.path).map_err(&io)?;
+        file.seek(SeekFrom::Start(self.offset)).map_err(&io)?;
+        let mut reader = BufReader::new(file);
+        let mut text = String::new();
+        while self.ahead.len() < self.batch {
+            text.clear();
+            if reader.read_line(&mut text).map_err(&io)? == 0 {
+                self.ended = true;
+                return Ok(());
+            }
+            let ended = text.ends_with('\n');
+            let last = !ended || reader.fill_buf().map_err(&io)?.is_empty();
+            match serde_json::from_str::<Record>(text.trim_end()) {
+                Ok(r) if ended => {
+                    if r.plan != self.header.plan.hash {
+                        return Err(RecordError::ForeignPlan {
+                            path: self.path.clone(),
+                            found: r.plan,
+                            expected: self.header.plan.hash.clone(),
+                        });
+                    }
+                    self.ahead.push_back(r);
+                    self.offset += text.len() as u64;
+                    self.line += 1;
+                }
+                // A kill mid-write tears the last line only.
+                _ if last => {
+                    self.torn_tail = true;
+                    self.ended = true;
+                    return Ok(());
+                }
+                Ok(_) => unreachable!("only the last line can lack its newline"),
+                Err(e) => {
+                    return Err(RecordError::Corrupt {
+                        path: self.path.clone(),
+                        line: self.line,
+                        message: e.to_string(),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error of an I/O failure on `path`.
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> RecordError + '_ {
+    |source| RecordError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let file = File::open(path).map_err(io)?;
-    let mut reader = BufReader::new(file);
-    let mut lines: Vec<(String, bool)> = Vec::new(); // (text, ended with a newline)
-    loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        let ended = line.ends_with('\n');
-        lines.push((line, ended));
     }
-    let corrupt = |line: usize, message: String| RecordError::Corrupt {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
-    let Some((first, _)) = lines.first() else {
-        return Err(corrupt(1, "the file is empty (no header)".into()));
-    };
-    let header: Header =
-        serde_json::from_str(first.trim_end()).map_err(|e| corrupt(1, e.to_string()))?;
-    let mut valid_len = first.len() as u64;
-    let mut records = Vec::new();
-    let mut torn_tail = false;
-    let last = lines.len() - 1;
-    for (i, (text, ended)) in lines.iter().enumerate().skip(1) {
-        match serde_json::from_str::<Record>(text.trim_end()) {
-            Ok(r) if *ended => {
-                if r.plan != header.plan.hash {
-                    return Err(RecordError::ForeignPlan {
-                        path: path.to_path_buf(),
-                        found: r.plan,
-                        expected: header.plan.hash.clone(),
-                    });
-                }
-                records.push(r);
-                valid_len += text.len() as u64;
-            }
-            _ if i == last => torn_tail = true,
-            Ok(_) => unreachable!("only the last line can lack its newline"),
-            Err(e) => return Err(corrupt(i + 1, e.to_string())),
-        }
-    }
-    Ok(ShardFile {
-        header,
-        records,
-        torn_tail,
-        valid_len,
-    })
 }
 
 /// An open shard file, appending records.
@@ -150,35 +210,29 @@ pub struct ShardWriter {
 impl ShardWriter {
     /// Creates a new shard file with its header (it must not exist yet).
     pub fn create(path: &Path, header: &Header) -> Result<ShardWriter, RecordError> {
-        let io = |source| RecordError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
+        let io = io_error(path);
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(path)
-            .map_err(io)?;
+            .map_err(&io)?;
         let mut line = serde_json::to_string(header).expect("a header serialises");
         line.push('\n');
-        file.write_all(line.as_bytes()).map_err(io)?;
-        file.sync_data().map_err(io)?;
+        file.write_all(line.as_bytes()).map_err(&io)?;
+        file.sync_data().map_err(&io)?;
         Ok(ShardWriter {
             file,
             path: path.to_path_buf(),
         })
     }
 
-    /// Reopens an existing shard file for appending, cutting off a torn last line.
-    pub fn resume(path: &Path, shard: &ShardFile) -> Result<ShardWriter, RecordError> {
-        let io = |source| RecordError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = OpenOptions::new().write(true).open(path).map_err(io)?;
-        file.set_len(shard.valid_len).map_err(io)?;
-        let mut file = file;
-        std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0)).map_err(io)?;
+    /// Reopens an existing shard file for appending, cutting off a torn last
+    /// line: what follows the first `valid_len` bytes.
+    pub fn resume(path: &Path, valid_len: u64) -> Result<ShardWriter, RecordError> {
+        let io = io_error(path);
+        let mut file = OpenOptions::new().write(true).open(path).map_err(&io)?;
+        file.set_len(valid_len).map_err(&io)?;
+        file.seek(SeekFrom::End(0)).map_err(&io)?;
         Ok(ShardWriter {
             file,
             path: path.to_path_buf(),
@@ -191,17 +245,11 @@ impl ShardWriter {
         line.push('\n');
         self.file
             .write_all(line.as_bytes())
-            .map_err(|source| RecordError::Io {
-                path: self.path.clone(),
-                source,
-            })
+            .map_err(io_error(&self.path))
     }
 
     /// Syncs the file to disk.
     pub fn sync(&mut self) -> Result<(), RecordError> {
-        self.file.sync_data().map_err(|source| RecordError::Io {
-            path: self.path.clone(),
-            source,
-        })
+        self.file.sync_data().map_err(io_error(&self.path))
     }
 }
