@@ -311,36 +311,47 @@ pub fn run_shard(
     } else {
         ShardWriter::create(&path, &header)?
     };
-    let todo: Vec<usize> = (shard.index..plan.tasks())
-        .step_by(shard.count)
-        .filter(|&k| !done.contains(k))
-        .collect();
-    let total = (shard.index..plan.tasks()).step_by(shard.count).count() as u64;
-    let mut finished = total - todo.len() as u64;
-    progress(finished, total);
+    // The shard's tasks, `shard.index + i × shard.count`, with those recorded
+    // already skipped as they come (not listed: a list grows with the tasks).
+    let total = (shard.index..plan.tasks()).step_by(shard.count).len();
+    let task = |i: usize| shard.index + i * shard.count;
+    let mut finished = (0..total).filter(|&i| done.contains(task(i))).count() as u64;
+    progress(finished, total as u64);
 
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(crate::experiment::threads_for(threads, todo.len()))
+        .num_threads(crate::experiment::threads_for(
+            threads,
+            total - finished as usize,
+        ))
         .build()
         .map_err(|e| SweepError::Threads(e.to_string()))?;
     let road = plan.metrics.iter().any(|m| m == ROAD_PEAK);
-    let (tx, rx) = mpsc::channel::<Record>();
+    // Bounded: workers wait while the records written lag behind, rather
+    // than queue them in memory.
+    let (tx, rx) = mpsc::sync_channel::<Record>(RECORDS_IN_FLIGHT);
+    let done = &done;
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
             pool.install(|| {
                 // One task per job, for the balance `for_each_replication`
                 // explains; here tasks of different points differ in length too.
-                todo.par_iter().with_max_len(1).for_each_with(tx, |tx, &k| {
-                    let (p, r) = plan.task(k);
-                    let index = if plan.independent { k as u32 } else { r };
-                    let out = run_replication(&scenarios[p], index);
-                    // The receiver only goes away on an error, after which nothing matters.
-                    let _ = tx.send(Record {
-                        plan: plan.hash.clone(),
-                        task: k,
-                        metrics: metrics_of(&out, road),
-                    });
-                })
+                (0..total)
+                    .into_par_iter()
+                    .with_max_len(1)
+                    .map(task)
+                    .filter(|&k| !done.contains(k))
+                    .try_for_each_with(tx, |tx, k| {
+                        let (p, r) = plan.task(k);
+                        let index = if plan.independent { k as u32 } else { r };
+                        let out = run_replication(&scenarios[p], index);
+                        // The receiver goes away only on an error: no
+                        // further task is started then.
+                        tx.send(Record {
+                            plan: plan.hash.clone(),
+                            task: k,
+                            metrics: metrics_of(&out, road),
+                        })
+                    })
             })
         });
         for record in rx {
@@ -350,13 +361,16 @@ pub fn run_shard(
                 fold.add(record)?;
             }
             finished += 1;
-            progress(finished, total);
+            progress(finished, total as u64);
         }
         writer.sync().map_err(SweepError::from)
     });
     result?;
     Ok(recorded)
 }
+
+/// Records finished and not yet written that a sweep lets wait.
+const RECORDS_IN_FLIGHT: usize = 1024;
 
 /// Records read at each opening of a shard file, when one file is read.
 const READ_BATCH: usize = 1024;
