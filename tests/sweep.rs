@@ -148,6 +148,18 @@ fn merge_refuses_missing_duplicate_and_foreign_records() {
         err.contains("1 task recorded more than once: point"),
         "{err}"
     );
+    // A record past the plan's tasks, named with its file, at merge and at resume.
+    let past = lines[1].replacen("\"task\":", "\"task\":999", 1);
+    std::fs::write(&f0, format!("{full}{past}\n")).unwrap();
+    let r = borderq(&["merge", d, "-o", o, "-q"]);
+    let err = String::from_utf8_lossy(&r.stderr).to_string();
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("shard-0-of-2.jsonl: task 999"), "{err}");
+    assert!(err.contains("does not fit the plan"), "{err}");
+    let r = sweep(&dir, &["--shard", "0/2", "--resume"]);
+    let err = String::from_utf8_lossy(&r.stderr).to_string();
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("shard-0-of-2.jsonl: task 999"), "{err}");
     std::fs::write(&f0, &full).unwrap();
     // The same folder twice is read once.
     let slash = format!("{d}/");

@@ -301,6 +301,7 @@ pub fn run_shard(
             .into());
         }
         while let Some(record) = existing.next_record()? {
+            fits(plan, &record).map_err(|e| in_file(&path, e))?;
             done.insert(record.task);
             recorded += 1;
             if let Some(fold) = fold.as_deref_mut() {
@@ -367,6 +368,28 @@ pub fn run_shard(
     });
     result?;
     Ok(recorded)
+}
+
+/// Refuses a record of another plan, or one that does not fit `plan`.
+fn fits(plan: &Plan, r: &Record) -> Result<(), SweepError> {
+    if r.plan != plan.hash {
+        return Err(SweepError::Incomplete(format!(
+            "a record of another plan (hash {}, this plan {})",
+            r.plan, plan.hash
+        )));
+    }
+    if r.task >= plan.tasks() || r.metrics.len() != plan.metrics.len() {
+        return Err(SweepError::Incomplete(format!(
+            "task {} does not fit the plan",
+            r.task
+        )));
+    }
+    Ok(())
+}
+
+/// A record's problem, said of the file it was read from.
+fn in_file(path: &Path, e: SweepError) -> SweepError {
+    SweepError::Incomplete(format!("{}: {e}", path.display()))
 }
 
 /// Records finished and not yet written that a sweep lets wait.
@@ -465,18 +488,7 @@ impl<'p> SweepFold<'p> {
     /// plan, is refused at once.
     pub fn add(&mut self, r: Record) -> Result<(), SweepError> {
         let plan = self.plan;
-        if r.plan != plan.hash {
-            return Err(SweepError::Incomplete(format!(
-                "a record of another plan (hash {}, this plan {})",
-                r.plan, plan.hash
-            )));
-        }
-        if r.task >= plan.tasks() || r.metrics.len() != plan.metrics.len() {
-            return Err(SweepError::Incomplete(format!(
-                "task {} does not fit the plan",
-                r.task
-            )));
-        }
+        fits(plan, &r)?;
         if !self.seen.insert(r.task) {
             self.twice.insert(r.task);
             return Ok(());
@@ -662,7 +674,7 @@ pub fn merge(dirs: &[&Path]) -> Result<SweepReport, SweepError> {
         let record = next[i]
             .take()
             .expect("a file in the heap has a next record");
-        fold.add(record)?;
+        fold.add(record).map_err(|e| in_file(&files[i].1, e))?;
         next[i] = read(i, &mut shards)?;
         if let Some(r) = &next[i] {
             earliest.push(Reverse((r.task, i)));
