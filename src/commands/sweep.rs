@@ -55,7 +55,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (plan, scenarios) = borderq::sweep::prepare(
+    let (plan, points) = borderq::sweep::prepare(
         &text,
         &file_name,
         &args.scenario.overrides,
@@ -86,7 +86,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let mut fold = (shard.count == 1).then(|| borderq::sweep::SweepFold::new(&plan));
     let recorded = borderq::sweep::run_shard(
         &plan,
-        &scenarios,
+        &points,
         &dir,
         shard,
         args.resume,

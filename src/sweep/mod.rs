@@ -15,7 +15,8 @@ pub mod records;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -178,8 +179,8 @@ pub fn metrics_of(o: &Outcome, road: bool) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Builds the plan and every point's scenario (validated up front, so a bad
-/// value fails before anything runs).
+/// Builds the plan and its points, every point's scenario validated up
+/// front, so that a bad value fails before anything runs.
 pub fn prepare(
     text: &str,
     file_name: &str,
@@ -187,7 +188,7 @@ pub fn prepare(
     axes: Vec<Axis>,
     replications: Option<u32>,
     independent: bool,
-) -> Result<(Plan, Vec<Scenario>), SweepError> {
+) -> Result<(Plan, Points), SweepError> {
     let base = Scenario::from_toml(text, overrides).map_err(|p| SweepError::Point {
         label: "the scenario".into(),
         message: problems(&p),
@@ -207,17 +208,72 @@ pub fn prepare(
     };
     let described = serde_json::to_vec(&plan).expect("a plan serialises");
     plan.hash = format!("{:016x}", plan::fnv1a(&[text.as_bytes(), &described]));
-    let scenarios = (0..plan.points())
-        .map(|p| {
-            Scenario::from_toml(text, &plan.point_overrides(p)).map_err(|e| SweepError::Point {
-                label: plan
-                    .task_label(p * replications as usize)
-                    .replace(", replication 0", ""),
-                message: problems(&e),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((plan, scenarios))
+    for p in 0..plan.points() {
+        Scenario::from_toml(text, &plan.point_overrides(p)).map_err(|e| SweepError::Point {
+            label: plan
+                .task_label(p * replications as usize)
+                .replace(", replication 0", ""),
+            message: problems(&e),
+        })?;
+    }
+    Ok((
+        plan,
+        Points {
+            text: text.to_string(),
+        },
+    ))
+}
+
+/// The points' scenarios, built from the scenario's text when their tasks
+/// run rather than kept, one per point (about 12 KB each for Verkhny
+/// Lars): a sweep holds only those of the points in progress.
+pub struct Points {
+    text: String,
+}
+
+impl Points {
+    /// Point `p`'s scenario, validated by [`prepare`].
+    fn scenario(&self, plan: &Plan, p: usize) -> Scenario {
+        Scenario::from_toml(&self.text, &plan.point_overrides(p))
+            .unwrap_or_else(|e| panic!("point {p} was valid in `prepare`: {}", problems(&e)))
+    }
+}
+
+/// The scenarios of the points a shard is running: each built by the first
+/// task of its point to start and dropped when the last has finished.
+struct InProgress<'a> {
+    plan: &'a Plan,
+    points: &'a Points,
+    built: Vec<Mutex<Option<Arc<Scenario>>>>,
+    /// Per point, its tasks still to finish.
+    left: Vec<AtomicU32>,
+}
+
+impl<'a> InProgress<'a> {
+    /// Nothing built yet; `left[p]` tasks of point `p` to run.
+    fn new(plan: &'a Plan, points: &'a Points, left: Vec<u32>) -> InProgress<'a> {
+        InProgress {
+            plan,
+            points,
+            built: left.iter().map(|_| Mutex::new(None)).collect(),
+            left: left.into_iter().map(AtomicU32::new).collect(),
+        }
+    }
+
+    /// Point `p`'s scenario, built if no task of it has yet.
+    fn scenario(&self, p: usize) -> Arc<Scenario> {
+        let mut slot = self.built[p].lock().unwrap_or_else(PoisonError::into_inner);
+        slot.get_or_insert_with(|| Arc::new(self.points.scenario(self.plan, p)))
+            .clone()
+    }
+
+    /// A task of point `p` has finished: its scenario goes with the last.
+    fn finished(&self, p: usize) {
+        if self.left[p].fetch_sub(1, Ordering::AcqRel) == 1 {
+            let mut slot = self.built[p].lock().unwrap_or_else(PoisonError::into_inner);
+            *slot = None;
+        }
+    }
 }
 
 fn problems(p: &[Problem]) -> String {
@@ -270,7 +326,7 @@ impl Shard {
 #[allow(clippy::too_many_arguments)]
 pub fn run_shard(
     plan: &Plan,
-    scenarios: &[Scenario],
+    points: &Points,
     dir: &Path,
     shard: Shard,
     resume: bool,
@@ -316,8 +372,17 @@ pub fn run_shard(
     // already skipped as they come (not listed: a list grows with the tasks).
     let total = (shard.index..plan.tasks()).step_by(shard.count).len();
     let task = |i: usize| shard.index + i * shard.count;
-    let mut finished = (0..total).filter(|&i| done.contains(task(i))).count() as u64;
+    let mut finished = 0u64;
+    let mut left = vec![0u32; plan.points()];
+    for k in (0..total).map(task) {
+        if done.contains(k) {
+            finished += 1;
+        } else {
+            left[plan.task(k).0] += 1;
+        }
+    }
     progress(finished, total as u64);
+    let in_progress = InProgress::new(plan, points, left);
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(crate::experiment::threads_for(
@@ -330,7 +395,7 @@ pub fn run_shard(
     // Bounded: workers wait while the records written lag behind, rather
     // than queue them in memory.
     let (tx, rx) = mpsc::sync_channel::<Record>(RECORDS_IN_FLIGHT);
-    let done = &done;
+    let (done, in_progress) = (&done, &in_progress);
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
             pool.install(|| {
@@ -344,7 +409,8 @@ pub fn run_shard(
                     .try_for_each_with(tx, |tx, k| {
                         let (p, r) = plan.task(k);
                         let index = if plan.independent { k as u32 } else { r };
-                        let out = run_replication(&scenarios[p], index);
+                        let out = run_replication(&in_progress.scenario(p), index);
+                        in_progress.finished(p);
                         // The receiver goes away only on an error: no
                         // further task is started then.
                         tx.send(Record {
