@@ -869,6 +869,29 @@ mod tests {
     }
 
     #[test]
+    fn a_points_scenario_is_built_once_for_its_tasks_and_dropped_after_the_last() {
+        let mut plan = plan(2, 3);
+        plan.axes[0].values = vec!["1".into(), "2".into()];
+        let points = Points {
+            text: include_str!("../../scenarios/mmc.toml").into(),
+        };
+        // Point 0 has two tasks left to run, point 1 one.
+        let in_progress = InProgress::new(&plan, &points, vec![2, 1]);
+        let (first, again) = (in_progress.scenario(0), in_progress.scenario(0));
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(first.groups[0].speed, 1.0);
+        assert_eq!(in_progress.scenario(1).groups[0].speed, 2.0);
+        in_progress.finished(0);
+        assert!(in_progress.built[0].lock().unwrap().is_some());
+        in_progress.finished(0);
+        assert!(in_progress.built[0].lock().unwrap().is_none());
+        // The last holder lets it go; the slot no longer holds it.
+        assert_eq!(Arc::strong_count(&first), 2);
+        in_progress.finished(1);
+        assert!(in_progress.built[1].lock().unwrap().is_none());
+    }
+
+    #[test]
     fn metric_words_name_the_mode_and_the_unit() {
         assert_eq!(
             metric_words("car_wait_mean_min"),
