@@ -11,7 +11,6 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     end_quietly_on_a_closed_pipe();
-    keep_freed_memory();
     // A panic is a bug, not bad input: say so, and end with exit code 1 as
     // any other failure does (not an abort and its core file).
     let report = std::panic::take_hook();
@@ -53,25 +52,5 @@ fn end_quietly_on_a_closed_pipe() {
     // one signal's disposition to the default and touches no Rust state.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
-
-/// glibc's allocator gives freed memory back to the system as soon as the
-/// top of a heap holds 128 KiB free, and serves blocks of 128 KiB or more
-/// (raised as they are freed) from fresh mappings. A replication frees
-/// everything it grew when it ends, so a worker thread running task after
-/// task could hand its heap back and fault it in again each time, or not,
-/// as the last small block left at the top decided: the same sweep took
-/// 6,800 or 58,000 page faults from one build to the next. Memory freed is
-/// kept for the next replication instead (up to 64 MiB at a heap's top, and
-/// blocks up to 32 MiB from the heaps); the peak is the same, as the
-/// program reaches it anyway. Other allocators are left as they are.
-fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: called in `main` before any other thread exists; `mallopt`
-    // only sets two of the allocator's parameters.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
     }
 }

@@ -506,16 +506,8 @@ fn combine(rounds: Vec<BenchRow>) -> BenchRow {
 }
 
 /// Resets the kernel's peak-RSS mark for this process (Linux), so each workload
-/// reports its own peak. The memory an earlier workload freed is given back
-/// to the system first: the `borderq` binary has glibc's allocator keep it
-/// for reuse, and it would count in the next workload's peak.
+/// reports its own peak.
 fn reset_peak_rss() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only returns the allocator's free memory to the
-    // system; it is safe to call at any time, from any thread.
-    unsafe {
-        libc::malloc_trim(0);
-    }
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
