@@ -344,7 +344,14 @@ impl Scenario {
 
     /// Parses, overrides and validates scenario text; every problem is returned at once.
     pub fn from_toml(text: &str, overrides: &[String]) -> Result<Scenario, Vec<Problem>> {
-        let mut root = tree::parse_document(text).map_err(|p| vec![p])?;
+        let root = tree::parse_document(text).map_err(|p| vec![p])?;
+        Scenario::from_tree(root, overrides)
+    }
+
+    /// [`Scenario::from_toml`] of a document already parsed
+    /// ([`tree::parse_document`]): a sweep parses its file once and builds
+    /// each point's scenario from a copy.
+    pub fn from_tree(mut root: tree::Node, overrides: &[String]) -> Result<Scenario, Vec<Problem>> {
         let mut problems = Vec::new();
         for o in overrides {
             if let Err(p) = tree::apply_override(&mut root, o) {

@@ -208,33 +208,39 @@ pub fn prepare(
     };
     let described = serde_json::to_vec(&plan).expect("a plan serialises");
     plan.hash = format!("{:016x}", plan::fnv1a(&[text.as_bytes(), &described]));
+    // Parsed once: the file was read as a whole above.
+    let root = crate::scenario::tree::parse_document(text).map_err(|p| SweepError::Point {
+        label: "the scenario".into(),
+        message: problems(&[p]),
+    })?;
+    let points = Points { root };
     for p in 0..plan.points() {
-        Scenario::from_toml(text, &plan.point_overrides(p)).map_err(|e| SweepError::Point {
+        points.build(&plan, p).map_err(|e| SweepError::Point {
             label: plan
                 .task_label(p * replications as usize)
                 .replace(", replication 0", ""),
             message: problems(&e),
         })?;
     }
-    Ok((
-        plan,
-        Points {
-            text: text.to_string(),
-        },
-    ))
+    Ok((plan, points))
 }
 
-/// The points' scenarios, built from the scenario's text when their tasks
-/// run rather than kept, one per point (about 12 KB each for Verkhny
+/// The points' scenarios, built from the parsed scenario file when their
+/// tasks run rather than kept, one per point (about 12 KB each for Verkhny
 /// Lars): a sweep holds only those of the points in progress.
 pub struct Points {
-    text: String,
+    root: crate::scenario::tree::Node,
 }
 
 impl Points {
+    /// Point `p`'s scenario, or its problems.
+    fn build(&self, plan: &Plan, p: usize) -> Result<Scenario, Vec<Problem>> {
+        Scenario::from_tree(self.root.clone(), &plan.point_overrides(p))
+    }
+
     /// Point `p`'s scenario, validated by [`prepare`].
     fn scenario(&self, plan: &Plan, p: usize) -> Scenario {
-        Scenario::from_toml(&self.text, &plan.point_overrides(p))
+        self.build(plan, p)
             .unwrap_or_else(|e| panic!("point {p} was valid in `prepare`: {}", problems(&e)))
     }
 }
@@ -872,8 +878,9 @@ mod tests {
     fn a_points_scenario_is_built_once_for_its_tasks_and_dropped_after_the_last() {
         let mut plan = plan(2, 3);
         plan.axes[0].values = vec!["1".into(), "2".into()];
+        let text = include_str!("../../scenarios/mmc.toml");
         let points = Points {
-            text: include_str!("../../scenarios/mmc.toml").into(),
+            root: crate::scenario::tree::parse_document(text).unwrap(),
         };
         // Point 0 has two tasks left to run, point 1 one.
         let in_progress = InProgress::new(&plan, &points, vec![2, 1]);
