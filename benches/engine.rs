@@ -104,7 +104,7 @@ fn deadlines(c: &mut Criterion) {
         )
     }
     let mut g = c.benchmark_group("deadlines hold (pop one, push one later)");
-    for pending in [1024usize, 65_536] {
+    for pending in [16usize, 1024, 8192, 65_536] {
         g.throughput(Throughput::Elements(1000));
         g.bench_with_input(
             BenchmarkId::new("radix heap", pending),

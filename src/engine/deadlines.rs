@@ -10,11 +10,14 @@
 //! so scheduling is a push and taking the first is, amortised, a handful of
 //! moves, at a cost that does not grow with the number pending. A binary
 //! heap sifts down through one level per doubling, with a branch at each
-//! that the processor cannot predict: it is ahead while a thousand or so
-//! are pending and several times behind at tens of thousands, as in R1
-//! with 10,000 units waiting, each with a patience (criterion's
-//! `deadlines hold` bench; figures in `docs/performance-history.md`,
-//! *Patience*).
+//! that the processor cannot predict: on random keys (criterion's
+//! `deadlines hold` bench) it is ahead up to about ten thousand pending and
+//! several times behind at tens of thousands, as in R1 with 10,000 units
+//! waiting, each with a patience; among the engine's other work its
+//! mispredictions cost more than its instructions save at every size, so a
+//! switch between the two by size was measured and not kept (figures in
+//! `docs/performance.md`, *What is left*, and
+//! `docs/performance-history.md`, *Patience*).
 //!
 //! Keys are unique (each is a fresh stamp), so the order taken is the order of
 //! the keys alone, the same as the calendar's. (Equal keys would all be
