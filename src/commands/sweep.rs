@@ -55,7 +55,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (plan, points) = borderq::sweep::prepare(
+    let sweep = borderq::sweep::prepare(
         &text,
         &file_name,
         &args.scenario.overrides,
@@ -78,15 +78,15 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         std::fs::remove_file(&records_file)
             .map_err(|e| Failure::other(format!("{}: {e}", records_file.display())))?;
     }
+    let plan = &sweep.plan;
     let started = Instant::now();
     let total = (shard.index..plan.tasks()).step_by(shard.count).count() as u64;
     let mut progress = Progress::new(total, "tasks", args.quiet);
     // A sweep in one process folds its report as its records come; a shard
     // of a cluster job only records them, for `merge`.
-    let mut fold = (shard.count == 1).then(|| borderq::sweep::SweepFold::new(&plan));
+    let mut fold = (shard.count == 1).then(|| borderq::sweep::SweepFold::new(plan));
     let recorded = borderq::sweep::run_shard(
-        &plan,
-        &points,
+        &sweep,
         &dir,
         shard,
         args.resume,

@@ -179,8 +179,8 @@ pub fn metrics_of(o: &Outcome, road: bool) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Builds the plan and its points, every point's scenario validated up
-/// front, so that a bad value fails before anything runs.
+/// Builds the sweep's plan, every point's scenario validated up front, so
+/// that a bad value fails before anything runs.
 pub fn prepare(
     text: &str,
     file_name: &str,
@@ -188,7 +188,7 @@ pub fn prepare(
     axes: Vec<Axis>,
     replications: Option<u32>,
     independent: bool,
-) -> Result<(Plan, Points), SweepError> {
+) -> Result<Sweep, SweepError> {
     let base = Scenario::from_toml(text, overrides).map_err(|p| SweepError::Point {
         label: "the scenario".into(),
         message: problems(&p),
@@ -213,34 +213,38 @@ pub fn prepare(
         label: "the scenario".into(),
         message: problems(&[p]),
     })?;
-    let points = Points { root };
-    for p in 0..plan.points() {
-        points.build(&plan, p).map_err(|e| SweepError::Point {
-            label: plan
+    let sweep = Sweep { plan, root };
+    for p in 0..sweep.plan.points() {
+        sweep.build(p).map_err(|e| SweepError::Point {
+            label: sweep
+                .plan
                 .task_label(p * replications as usize)
                 .replace(", replication 0", ""),
             message: problems(&e),
         })?;
     }
-    Ok((plan, points))
+    Ok(sweep)
 }
 
-/// The points' scenarios, built from the parsed scenario file when their
-/// tasks run rather than kept, one per point (about 12 KB each for Verkhny
-/// Lars): a sweep holds only those of the points in progress.
-pub struct Points {
+/// A sweep ready to run: its plan, and the scenario file parsed once, from
+/// which each point's scenario is built when its tasks run rather than kept
+/// (about 12 KB a point for Verkhny Lars): a sweep holds only those of the
+/// points in progress.
+pub struct Sweep {
+    /// What runs: the points, the replications, the metrics recorded.
+    pub plan: Plan,
     root: crate::scenario::tree::Node,
 }
 
-impl Points {
+impl Sweep {
     /// Point `p`'s scenario, or its problems.
-    fn build(&self, plan: &Plan, p: usize) -> Result<Scenario, Vec<Problem>> {
-        Scenario::from_tree(self.root.clone(), &plan.point_overrides(p))
+    fn build(&self, p: usize) -> Result<Scenario, Vec<Problem>> {
+        Scenario::from_tree(self.root.clone(), &self.plan.point_overrides(p))
     }
 
     /// Point `p`'s scenario, validated by [`prepare`].
-    fn scenario(&self, plan: &Plan, p: usize) -> Scenario {
-        self.build(plan, p)
+    fn scenario(&self, p: usize) -> Scenario {
+        self.build(p)
             .unwrap_or_else(|e| panic!("point {p} was valid in `prepare`: {}", problems(&e)))
     }
 }
@@ -248,8 +252,7 @@ impl Points {
 /// The scenarios of the points a shard is running: each built by the first
 /// task of its point to start and dropped when the last has finished.
 struct InProgress<'a> {
-    plan: &'a Plan,
-    points: &'a Points,
+    sweep: &'a Sweep,
     built: Vec<Mutex<Option<Arc<Scenario>>>>,
     /// Per point, its tasks still to finish.
     left: Vec<AtomicU32>,
@@ -257,10 +260,9 @@ struct InProgress<'a> {
 
 impl<'a> InProgress<'a> {
     /// Nothing built yet; `left[p]` tasks of point `p` to run.
-    fn new(plan: &'a Plan, points: &'a Points, left: Vec<u32>) -> InProgress<'a> {
+    fn new(sweep: &'a Sweep, left: Vec<u32>) -> InProgress<'a> {
         InProgress {
-            plan,
-            points,
+            sweep,
             built: left.iter().map(|_| Mutex::new(None)).collect(),
             left: left.into_iter().map(AtomicU32::new).collect(),
         }
@@ -269,7 +271,7 @@ impl<'a> InProgress<'a> {
     /// Point `p`'s scenario, built if no task of it has yet.
     fn scenario(&self, p: usize) -> Arc<Scenario> {
         let mut slot = self.built[p].lock().unwrap_or_else(PoisonError::into_inner);
-        slot.get_or_insert_with(|| Arc::new(self.points.scenario(self.plan, p)))
+        slot.get_or_insert_with(|| Arc::new(self.sweep.scenario(p)))
             .clone()
     }
 
@@ -329,10 +331,8 @@ impl Shard {
 /// new). Each record, old and new, goes to `fold` when one is given (a sweep
 /// in one process folds its report as it runs). `progress(done, total)` is
 /// called from this thread as records are written.
-#[allow(clippy::too_many_arguments)]
 pub fn run_shard(
-    plan: &Plan,
-    points: &Points,
+    sweep: &Sweep,
     dir: &Path,
     shard: Shard,
     resume: bool,
@@ -340,6 +340,7 @@ pub fn run_shard(
     progress: &mut dyn FnMut(u64, u64),
     mut fold: Option<&mut SweepFold<'_>>,
 ) -> Result<u64, SweepError> {
+    let plan = &sweep.plan;
     let path = shard_file(dir, shard.index, shard.count);
     let header = Header {
         plan: plan.clone(),
@@ -388,7 +389,7 @@ pub fn run_shard(
         }
     }
     progress(finished, total as u64);
-    let in_progress = InProgress::new(plan, points, left);
+    let in_progress = InProgress::new(sweep, left);
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(crate::experiment::threads_for(
@@ -879,11 +880,12 @@ mod tests {
         let mut plan = plan(2, 3);
         plan.axes[0].values = vec!["1".into(), "2".into()];
         let text = include_str!("../../scenarios/mmc.toml");
-        let points = Points {
+        let sweep = Sweep {
+            plan,
             root: crate::scenario::tree::parse_document(text).unwrap(),
         };
         // Point 0 has two tasks left to run, point 1 one.
-        let in_progress = InProgress::new(&plan, &points, vec![2, 1]);
+        let in_progress = InProgress::new(&sweep, vec![2, 1]);
         let (first, again) = (in_progress.scenario(0), in_progress.scenario(0));
         assert!(Arc::ptr_eq(&first, &again));
         assert_eq!(first.groups[0].speed, 1.0);
