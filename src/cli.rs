@@ -157,10 +157,9 @@ pub struct MergeArgs {
 /// `borderq bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Workloads about ten times smaller (for a quick look). The checks
-    /// loosen with them: one run of R1 at 100,000 departures has a mean wait
-    /// about 8.5% from Erlang C's (one standard deviation over 40 runs; 2.4%
-    /// at the full 1,000,000), so a check 10% off there is not a fault.
+    /// Workloads about ten times smaller (for a quick look). Each check
+    /// then comes from a run ten times shorter and strays further from
+    /// theory; the table says by how much.
     #[arg(long)]
     pub quick: bool,
 
