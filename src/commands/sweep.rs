@@ -80,7 +80,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     }
     let plan = &sweep.plan;
     let started = Instant::now();
-    let total = (shard.index..plan.tasks()).step_by(shard.count).count() as u64;
+    let total = shard.tasks(plan) as u64;
     let mut progress = Progress::new(total, "tasks", args.quiet);
     // A sweep in one process folds its report as its records come; a shard
     // of a cluster job only records them, for `merge`.

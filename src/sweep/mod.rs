@@ -324,6 +324,11 @@ impl Shard {
         }
         Ok(Shard { index: i, count: n })
     }
+
+    /// This shard's tasks of `plan`: `index + i × count` for `i` below this.
+    pub fn tasks(&self, plan: &Plan) -> usize {
+        (self.index..plan.tasks()).step_by(self.count).len()
+    }
 }
 
 /// Runs this shard's tasks not yet recorded in `dir`, appending each record
@@ -377,7 +382,7 @@ pub fn run_shard(
     };
     // The shard's tasks, `shard.index + i × shard.count`, with those recorded
     // already skipped as they come (not listed: a list grows with the tasks).
-    let total = (shard.index..plan.tasks()).step_by(shard.count).len();
+    let total = shard.tasks(plan);
     let task = |i: usize| shard.index + i * shard.count;
     let mut finished = 0u64;
     let mut left = vec![0u32; plan.points()];
