@@ -48,7 +48,9 @@ pub enum Command {
     /// machine one core may run slower than the other). The bare loop's
     /// copies share nothing, so their speed-up is what the machine gives any
     /// work: the engine's is shown as a share of it. Each workload runs in
-    /// several rounds and reports the median.
+    /// several rounds and reports the median. The table starts with the
+    /// build and the machine; to follow the speed over time, save a bench
+    /// with `--json > FILE` and give FILE to a later bench as `--baseline`.
     Bench(BenchArgs),
     /// Run a grid of settings (every combination of the --vary values) with
     /// replications, on all cores or as one shard of a cluster job; write
@@ -163,9 +165,11 @@ pub struct BenchArgs {
     #[arg(long)]
     pub quick: bool,
 
-    /// Print JSON (one object per workload) instead of a table, for tracking
-    /// over time; a row carries its ratios too (over_bare_loop_rounds,
-    /// speedup_rounds, allowed_speedup_rounds).
+    /// Print JSON instead of a table, for tracking over time: the build and
+    /// the machine (borderq, started_utc, cpu, threads, os, quick, rounds),
+    /// one object per workload under `workloads`, each carrying its ratios
+    /// too (over_bare_loop_rounds, speedup_rounds, allowed_speedup_rounds),
+    /// and the comparison under `baseline` with `--baseline`.
     #[arg(long)]
     pub json: bool,
 
@@ -175,6 +179,13 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub rounds: u32,
+
+    /// Compare with an earlier bench saved with `--json`: for each workload
+    /// both ran, customers per second then and now, and the ratios that
+    /// carry across machines (the engine's time over its bare loop's, the
+    /// thread speed-up). The file is read before anything runs.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// Options shared by commands that load a scenario.

@@ -390,9 +390,19 @@ fn a_second_run_replaces_outputs_whole() {
 #[test]
 fn bench_reports_every_round_and_the_median() {
     let out = borderq_ok(&["bench", "--quick", "--rounds", "2", "--json"]);
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
-    let rows = rows.as_array().expect("one object per workload");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    // What ran where, for tracking over time.
+    assert_eq!(report["borderq"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        (&report["quick"], &report["rounds"]),
+        (&true.into(), &2.into())
+    );
+    assert!(report["threads"].as_u64().unwrap() >= 1, "{report}");
+    let rows = report["workloads"]
+        .as_array()
+        .expect("one object per workload");
     assert_eq!(rows.len(), 9);
+    assert!(report.get("baseline").is_none(), "no baseline was given");
     // Each bare loop names the engine's workload of the same model (the
     // loops' agreement with theory is a unit test of their own).
     let bare: Vec<_> = rows
@@ -492,6 +502,83 @@ fn bench_reports_every_round_and_the_median() {
             .collect();
         assert_eq!(ratios(copies, "speedup_rounds"), expected, "{copies}");
     }
+}
+
+#[test]
+fn a_bench_compares_with_the_json_of_an_earlier_one() {
+    let dir = scratch("baseline");
+    let saved = dir.join("then.json");
+    let out = borderq_ok(&["bench", "--quick", "--rounds", "1", "--json"]);
+    std::fs::write(&saved, &out.stdout).unwrap();
+    let then: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let path = saved.to_str().unwrap();
+    let out = borderq_ok(&[
+        "bench",
+        "--quick",
+        "--rounds",
+        "1",
+        "--json",
+        "--baseline",
+        path,
+    ]);
+    let now: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let baseline = &now["baseline"];
+    assert_eq!(baseline["file"], path);
+    assert_eq!(baseline["setting"]["started_utc"], then["started_utc"]);
+    let changes = baseline["workloads"]
+        .as_array()
+        .expect("the workloads in both");
+    assert_eq!(changes.len(), 9);
+    assert_eq!(baseline["only_in_baseline"], serde_json::json!([]));
+    for (i, c) in changes.iter().enumerate() {
+        // Then is the saved row's pace, now this bench's, workload by workload.
+        let (was, is) = (&then["workloads"][i], &now["workloads"][i]);
+        assert_eq!(c["workload"], was["workload"]);
+        assert_eq!(c["customers_per_s"][0], was["customers_per_s"], "{c}");
+        assert_eq!(c["customers_per_s"][1], is["customers_per_s"], "{c}");
+        assert_eq!(c["same_work"], true, "same seeds, same customers: {c}");
+        // The engine's time over its bare loop's, then and now, for the two
+        // engine rows with a bare loop (one round: the median is the round).
+        let over = &is["over_bare_loop_rounds"];
+        if over.is_null() {
+            assert!(c["over_bare_loop"].is_null(), "{c}");
+        } else {
+            assert_eq!(c["over_bare_loop"][0], was["over_bare_loop_rounds"][0]);
+            assert_eq!(c["over_bare_loop"][1], over[0]);
+        }
+    }
+    let with_ratio = |key: &str| changes.iter().filter(|c| !c[key].is_null()).count();
+    assert_eq!(
+        (with_ratio("over_bare_loop"), with_ratio("speedup")),
+        (2, 2)
+    );
+    // The table says the same under its own.
+    let out = borderq_ok(&["bench", "--quick", "--rounds", "1", "--baseline", path]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.starts_with("borderq "), "the setting first: {table}");
+    let against = table
+        .split_once(&format!("Against the baseline {path}: borderq "))
+        .unwrap_or_else(|| panic!("{table}"))
+        .1;
+    assert!(against.contains("R1 M/M/10 (1 replication) "), "{against}");
+    assert!(!against.contains("(other work)"), "{against}");
+}
+
+#[test]
+fn a_bench_refuses_a_baseline_it_cannot_read_before_running() {
+    let dir = scratch("bad-baseline");
+    let missing = dir.join("missing.json");
+    let said = refused(&["bench", "--baseline", missing.to_str().unwrap()]);
+    assert!(said.contains("cannot read the baseline"), "{said}");
+    assert!(said.contains("nothing was run"), "{said}");
+    let summary = dir.join("summary.json");
+    std::fs::write(&summary, r#"{"seed": 2}"#).unwrap();
+    let said = refused(&["bench", "--baseline", summary.to_str().unwrap()]);
+    assert!(
+        said.contains("is not the output of `borderq bench --json`: it has no `workloads`"),
+        "{said}"
+    );
+    assert!(said.contains("nothing was run"), "{said}");
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 pub mod bare;
+mod baseline;
 mod ratios;
 
 use crate::experiment::for_each_replication;
@@ -19,6 +20,7 @@ use crate::report::Fold;
 use crate::Scenario;
 use ratios::median;
 
+pub use baseline::{compare, Baseline, Change, Comparison, Report, Setting};
 pub use ratios::{bare_ratios, speedups, BareRatio, Speedup};
 
 const MMC: &str = include_str!("../../scenarios/mmc.toml");

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use borderq::bench::{Baseline, Comparison, Report, Setting};
 use borderq::capacity;
 use borderq::engine::Outcome;
 use borderq::experiment::for_each_replication;
@@ -323,19 +324,34 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
 
 /// `borderq bench`.
 pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
+    // The baseline first: a bad file stops the bench before its minute of work.
+    let baseline = match &args.baseline {
+        Some(path) => Some((path.display().to_string(), read_baseline(path)?)),
+        None => None,
+    };
+    let setting = Setting::here(args.quick, args.rounds);
     let workloads = borderq::bench::workloads(args.quick);
     let runs = workloads.len() as u64 * u64::from(args.rounds);
     let mut progress = Progress::new(runs, "workload runs", false);
     let rows =
         borderq::bench::run_rounds(&workloads, args.rounds, &mut |done| progress.update(done));
     progress.finish();
+    let comparison = baseline
+        .as_ref()
+        .map(|(file, b)| borderq::bench::compare(b, file, &rows));
     if args.json {
+        let report = Report {
+            setting: &setting,
+            workloads: &rows,
+            baseline: comparison.as_ref(),
+        };
         println!(
             "{}",
-            serde_json::to_string_pretty(&rows).expect("rows serialise")
+            serde_json::to_string_pretty(&report).expect("the report serialises")
         );
         return Ok(());
     }
+    println!("{}", setting.describe());
     println!(
         "{:<44} {:>11} {:>11} {:>8} {:>10} {:>11} {:>9}  check",
         "workload", "customers", "events", "wall s", "events/s", "customers/s", "peak MiB"
@@ -421,7 +437,83 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             _ => {}
         }
     }
+    if let Some(c) = &comparison {
+        print_comparison(c, &setting);
+    }
     Ok(())
+}
+
+/// Reads the `--json` of an earlier bench.
+fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::input(vec![format!(
+            "cannot read the baseline {}: {e}; nothing was run",
+            path.display()
+        )])
+    })?;
+    Baseline::parse(&text).map_err(|e| {
+        Failure::input(vec![
+            format!(
+                "the baseline {} is not the output of `borderq bench --json`: {e}",
+                path.display()
+            ),
+            "nothing was run".to_string(),
+        ])
+    })
+}
+
+/// The bench against its baseline, under its table.
+fn print_comparison(c: &Comparison, here: &Setting) {
+    println!();
+    match &c.setting {
+        Some(then) => println!("Against the baseline {}: {}", c.file, then.describe()),
+        None => println!(
+            "Against the baseline {} (an earlier bench's list of rows, without its machine)",
+            c.file
+        ),
+    }
+    if c.workloads.is_empty() {
+        println!("  no workload ran in both");
+    } else {
+        println!(
+            "  {:<44} {:>27}   {:>22}   {:>19}",
+            "workload", "customers/s then → now", "its bare loop's time ×", "speed-up then → now"
+        );
+    }
+    let pair =
+        |p: Option<[f64; 2]>| p.map_or_else(String::new, |[a, b]| format!("{a:.2} → {b:.2}"));
+    for w in &c.workloads {
+        let [then, now] = w.customers_per_s;
+        let line = format!(
+            "  {:<44} {:>27}   {:>22}   {:>19}{}",
+            w.workload,
+            format!("{then:.3e} → {now:.3e} ({:.2}×)", w.pace()),
+            pair(w.over_bare_loop),
+            pair(w.speedup),
+            if w.same_work { "" } else { "  (other work)" }
+        );
+        println!("{}", line.trim_end());
+    }
+    println!("  (×: now over then; above 1, faster now)");
+    match &c.setting {
+        Some(then) if !then.same_machine(here) => println!(
+            "  (the baseline ran on another machine: customers per second compare only on the same \
+             one; the times over the bare loop and the speed-ups carry across)"
+        ),
+        _ => {}
+    }
+    if c.workloads.iter().any(|w| !w.same_work) {
+        println!(
+            "  (other work: a different number of customers, as between --quick and a full bench; \
+             start-up weighs more in the shorter run)"
+        );
+    }
+    if !c.only_in_baseline.is_empty() {
+        println!("  only in the baseline: {}", c.only_in_baseline.join("; "));
+    }
+    if !c.only_in_this_run.is_empty() {
+        println!("  only in this bench: {}", c.only_in_this_run.join("; "));
+    }
 }
 
 /// Names the charts of an earlier `run` or `sweep` (`what`) removed from
