@@ -5,7 +5,8 @@
 //!
 //! A run's report holds the same memory however many replications it has:
 //! each is folded in as it finishes and let go. A merge of a sweep's shards
-//! holds about the same memory however many tasks they record.
+//! holds about the same memory however many tasks they record, and a
+//! sweep's report and outputs hold each point's estimates alone.
 //!
 //! A counting allocator wraps the system's and counts, on each thread, the
 //! allocations and reallocations made there and the bytes they hold; each
@@ -18,7 +19,8 @@ use std::cell::Cell;
 use borderq::engine::run_replication;
 use borderq::experiment::for_each_replication;
 use borderq::report::Fold;
-use borderq::sweep::{Axis, Header, Plan, Record, ShardWriter};
+use borderq::stats::{Estimate, Running};
+use borderq::sweep::{Axis, Header, Plan, Record, ShardWriter, SweepFold};
 use borderq::Scenario;
 
 mod common;
@@ -244,7 +246,7 @@ fn peak_of_a_merge(replications: u32) -> i64 {
             let before = LIVE.with(Cell::get);
             PEAK.with(|peak| peak.set(before));
             let report = borderq::sweep::merge(&[dir.as_path()]).expect("a complete sweep");
-            assert_eq!(report.points.len(), 40);
+            assert_eq!(report.points(), 40);
             PEAK.with(Cell::get) - before
         })
         .join()
@@ -265,4 +267,75 @@ fn a_merges_memory_does_not_grow_with_its_tasks() {
         "a merge held {few} bytes at most for 10,000 tasks, {many} for 40,000"
     );
     assert!(few > 10_000, "only {few} bytes counted");
+}
+
+/// The most bytes held at once by folding a sweep of `points` points (one
+/// replication each, 14 metrics), finishing its report and writing
+/// `sweep.csv` and `sweep.json`.
+fn peak_of_a_sweeps_report(points: usize) -> i64 {
+    let dir = common::scratch(&format!("report-{points}"));
+    let plan = Plan {
+        scenario: "synthetic".into(),
+        scenario_file: "synthetic.toml".into(),
+        seed: 1,
+        replications: 1,
+        overrides: Vec::new(),
+        axes: vec![Axis {
+            key: "service_speed".into(),
+            values: (0..points).map(|p| format!("1.{p:05}")).collect(),
+        }],
+        independent: false,
+        metrics: (0..14).map(|i| format!("metric_{i}")).collect(),
+        version: "0".into(),
+        hash: "0123456789abcdef".into(),
+    };
+    let peak = std::thread::scope(|s| {
+        s.spawn(|| {
+            let before = LIVE.with(Cell::get);
+            PEAK.with(|peak| peak.set(before));
+            let mut fold = SweepFold::new(&plan);
+            for task in 0..plan.tasks() {
+                let metrics = (0..14)
+                    .map(|i| Some((task * 14 + i) as f64 / 7.0))
+                    .collect();
+                let record = Record {
+                    plan: plan.hash.clone(),
+                    task,
+                    metrics,
+                };
+                fold.add(record).expect("a record of the plan");
+            }
+            let report = fold.finish().expect("a complete sweep");
+            borderq::output::sweep::write_sweep(&report, &dir, false, 1).expect("written");
+            PEAK.with(Cell::get) - before
+        })
+        .join()
+        .expect("the sweep's report is written")
+    });
+    let csv = std::fs::read_to_string(dir.join("sweep.csv")).expect("sweep.csv");
+    assert_eq!(
+        csv.lines().count(),
+        points + 1,
+        "a header and a row a point"
+    );
+    std::fs::remove_dir_all(&dir).expect("the folder removed");
+    peak
+}
+
+#[test]
+fn a_sweeps_report_holds_each_points_estimates_alone() {
+    let (few, many) = (
+        peak_of_a_sweeps_report(1_000),
+        peak_of_a_sweeps_report(4_000),
+    );
+    let per_point = (many - few) / 3_000;
+    // A point's 14 running estimates and, as the report is finished, its 14
+    // estimates (448 and 336 bytes), and its swept value in the plan: 819
+    // bytes. A report that copied the names into every point and built the
+    // files whole in memory before writing them held 5,981.
+    let bound = 14 * (std::mem::size_of::<Running>() + std::mem::size_of::<Estimate>()) + 128;
+    assert!(
+        per_point <= bound as i64,
+        "{per_point} bytes a point ({few} at 1,000 points, {many} at 4,000), over {bound}"
+    );
 }

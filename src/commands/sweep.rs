@@ -186,15 +186,15 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
         .iter()
         .enumerate()
         .map(|(k, a)| {
-            let values = r.points.iter().map(|p| p.values.0[k].1.clone()).collect();
+            let values = (0..r.points())
+                .map(|p| r.plan.point_values(p)[k].to_string())
+                .collect();
             (a.key.clone(), values)
         })
         .collect();
     for &i in &shown {
-        let parts: Vec<_> = r
-            .points
-            .iter()
-            .map(|p| tables::est_parts(&p.metrics.0[i].1, 2))
+        let parts: Vec<_> = (0..r.points())
+            .map(|p| tables::est_parts(&r.metrics(p)[i], 2))
             .collect();
         let w_mean = tables::widest(parts.iter().map(|(m, _)| m.as_str()));
         let cells = parts
@@ -216,7 +216,7 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
         padded.join("  ").trim_end().to_string() + "\n"
     };
     out += &line(columns.iter().map(|(name, _)| name.as_str()).collect());
-    for row in 0..r.points.len() {
+    for row in 0..r.points() {
         out += &line(
             columns
                 .iter()

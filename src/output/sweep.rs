@@ -1,58 +1,46 @@
 //! Sweep exporters and charts: `sweep.csv`, `sweep.json`, and one chart per
 //! metric against the first swept key, one line per value of the others.
 
-use std::fmt::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::charts;
-use super::files::{ensure_dir, write_atomic, OutputError};
+use super::files::{ensure_dir, write_atomic_with, OutputError};
 use super::tables::{grouped, Num};
 use crate::sweep::SweepReport;
 
-/// `sweep.csv`: one row per point, the swept values then each metric's mean and 95% interval.
-pub fn sweep_csv(r: &SweepReport) -> String {
-    let mut out = r
-        .plan
-        .axes
-        .iter()
-        .map(|a| a.key.clone())
-        .collect::<Vec<_>>()
-        .join(",");
+/// `sweep.csv`: one row per point, the swept values then each metric's mean
+/// and 95% interval, streamed into `w`.
+pub fn write_sweep_csv(r: &SweepReport, w: &mut dyn Write) -> std::io::Result<()> {
+    let keys: Vec<&str> = r.plan.axes.iter().map(|a| a.key.as_str()).collect();
+    write!(w, "{}", keys.join(","))?;
     for m in &r.plan.metrics {
-        write!(out, ",{m}_mean,{m}_ci95_low,{m}_ci95_high").unwrap();
+        write!(w, ",{m}_mean,{m}_ci95_low,{m}_ci95_high")?;
     }
-    out.push('\n');
-    for p in &r.points {
-        out += &p
-            .values
-            .0
-            .iter()
-            .map(|(_, v)| v.clone())
-            .collect::<Vec<_>>()
-            .join(",");
-        for (_, e) in &p.metrics.0 {
+    writeln!(w)?;
+    for p in 0..r.points() {
+        write!(w, "{}", r.plan.point_values(p).join(","))?;
+        for e in r.metrics(p) {
             write!(
-                out,
+                w,
                 ",{},{},{}",
                 Num(e.mean, 6),
                 Num(e.ci95[0], 6),
                 Num(e.ci95[1], 6)
-            )
-            .unwrap();
+            )?;
         }
-        out.push('\n');
+        writeln!(w)?;
     }
-    out
+    Ok(())
 }
 
-/// `sweep.json`: the plan and every point's metrics.
-pub fn sweep_json(r: &SweepReport) -> Vec<u8> {
-    let mut v = serde_json::to_vec_pretty(r).expect("a sweep report serialises");
-    v.push(b'\n');
-    v
+/// `sweep.json`: the plan and every point's metrics, streamed into `w`.
+pub fn write_sweep_json(r: &SweepReport, w: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, r)?;
+    writeln!(w)
 }
 
 /// A point on a sweep chart: x, mean, interval low, interval high.
@@ -81,19 +69,20 @@ pub fn draw_metric<DB: DrawingBackend>(
     let pad = ((x_hi - x_lo) * 0.05).max(0.5);
     // Lines: points grouped by the values of the other axes.
     let per_line = first.values.len();
-    let lines = r.points.len() / per_line;
+    let lines = r.points() / per_line;
     let mut groups: Vec<(String, Vec<Bar>)> = vec![(String::new(), Vec::new()); lines];
-    for (p, point) in r.points.iter().enumerate() {
+    for p in 0..r.points() {
         // The first axis varies slowest: point p = i × lines + line.
         let (i, line) = (p / lines, p % lines);
-        let e = point.metrics.0[metric].1;
+        let e = r.metrics(p)[metric];
         if groups[line].0.is_empty() {
-            groups[line].0 = point
-                .values
-                .0
+            groups[line].0 = r
+                .plan
+                .axes
                 .iter()
+                .zip(r.plan.point_values(p))
                 .skip(1)
-                .map(|(k, v)| format!("{k}={v}"))
+                .map(|(a, v)| format!("{}={v}", a.key))
                 .collect::<Vec<_>>()
                 .join(", ");
         }
@@ -197,8 +186,8 @@ pub fn write_sweep(
 ) -> Result<Vec<PathBuf>, OutputError> {
     ensure_dir(dir)?;
     let mut out = vec![
-        write_atomic(dir, "sweep.csv", sweep_csv(r).as_bytes())?,
-        write_atomic(dir, "sweep.json", &sweep_json(r))?,
+        write_atomic_with(dir, "sweep.csv", |w| write_sweep_csv(r, w))?,
+        write_atomic_with(dir, "sweep.json", |w| write_sweep_json(r, w))?,
     ];
     if charts {
         let metrics: Vec<MetricChart> = (0..r.plan.metrics.len())

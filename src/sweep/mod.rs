@@ -19,14 +19,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 pub use plan::{parse_axes, Axis, Plan, DEFAULT_MAX_POINTS};
 pub use records::{shard_file, Header, Record, RecordError, ShardReader, ShardWriter};
 
 use crate::engine::{run_replication, ModeOutcome, Outcome};
 use crate::output::tables::counted;
-use crate::report::Named;
 use crate::scenario::{Problem, Scenario};
 use crate::stats::{Estimate, Running};
 
@@ -508,22 +507,67 @@ impl Tasks {
     }
 }
 
-/// A point's results.
-#[derive(Clone, Debug, Serialize)]
-pub struct PointReport {
-    /// The swept values, by key.
-    pub values: Named<String>,
-    /// Each metric's mean and 95% interval across replications.
-    pub metrics: Named<Estimate>,
-}
-
-/// The aggregated sweep: what `sweep.json` holds.
-#[derive(Clone, Debug, Serialize)]
+/// The aggregated sweep: what `sweep.json` holds, the plan and each point's
+/// metrics. A point's swept values and its metrics' names are the plan's, so
+/// each point holds its estimates alone.
+#[derive(Clone, Debug)]
 pub struct SweepReport {
     /// The plan.
     pub plan: Plan,
-    /// One entry per point, in plan order.
-    pub points: Vec<PointReport>,
+    /// Point by point, in plan order, each metric's mean and 95% interval
+    /// across replications, in the plan's order of metrics.
+    estimates: Vec<Estimate>,
+}
+
+impl SweepReport {
+    /// Number of points.
+    pub fn points(&self) -> usize {
+        self.plan.points()
+    }
+
+    /// Point `p`'s metrics: each one's mean and 95% interval, in the order
+    /// of [`Plan::metrics`].
+    pub fn metrics(&self, p: usize) -> &[Estimate] {
+        let n = self.plan.metrics.len();
+        &self.estimates[p * n..(p + 1) * n]
+    }
+}
+
+/// `{"plan": …, "points": [{"values": {key: value}, "metrics": {name:
+/// estimate}}, …]}`, the names taken from the plan.
+impl Serialize for SweepReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The points, in plan order.
+        struct Points<'a>(&'a SweepReport);
+        /// One point.
+        struct Point<'a>(&'a SweepReport, usize);
+        /// Names paired with values.
+        struct Map<'a, K, V>(&'a [K], &'a [V]);
+        impl Serialize for Points<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq((0..self.0.points()).map(|p| Point(self.0, p)))
+            }
+        }
+        impl Serialize for Point<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let (r, p) = (self.0, self.1);
+                let keys: Vec<&str> = r.plan.axes.iter().map(|a| a.key.as_str()).collect();
+                let mut point = s.serialize_struct("Point", 2)?;
+                point.serialize_field("values", &Map(&keys, &r.plan.point_values(p)))?;
+                point.serialize_field("metrics", &Map(&r.plan.metrics, r.metrics(p)))?;
+                point.end()
+            }
+        }
+        impl<K: Serialize, V: Serialize> Serialize for Map<'_, K, V> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().zip(self.1))
+            }
+        }
+        let mut report = s.serialize_struct("SweepReport", 2)?;
+        report.serialize_field("plan", &self.plan)?;
+        report.serialize_field("points", &Points(self))?;
+        report.end()
+    }
 }
 
 /// A sweep's report folded from its records as they come, in any order, in
@@ -626,30 +670,9 @@ impl<'p> SweepFold<'p> {
         if !problems.is_empty() {
             return Err(SweepError::Incomplete(problems.join("; ")));
         }
-        let n = plan.metrics.len();
-        let points = (0..plan.points())
-            .map(|p| {
-                let values = plan
-                    .axes
-                    .iter()
-                    .zip(plan.point_values(p))
-                    .map(|(a, v)| (a.key.clone(), v.to_string()))
-                    .collect();
-                let metrics = plan
-                    .metrics
-                    .iter()
-                    .zip(&self.running[p * n..(p + 1) * n])
-                    .map(|(name, running)| (name.clone(), running.estimate()))
-                    .collect();
-                PointReport {
-                    values: Named(values),
-                    metrics: Named(metrics),
-                }
-            })
-            .collect();
         Ok(SweepReport {
             plan: plan.clone(),
-            points,
+            estimates: self.running.iter().map(Running::estimate).collect(),
         })
     }
 }
@@ -818,8 +841,8 @@ mod tests {
         let in_order: Vec<usize> = (0..plan.tasks()).collect();
         let (report, waited) = folded(&plan, &in_order);
         assert_eq!(waited, 0, "records in task order wait for nothing");
-        for (p, point) in report.points.iter().enumerate() {
-            for (i, (_, estimate)) in point.metrics.0.iter().enumerate() {
+        for p in 0..report.points() {
+            for (i, estimate) in report.metrics(p).iter().enumerate() {
                 let xs: Vec<f64> = (0..9)
                     .map(|r| record(p * 9 + r).metrics[i].unwrap_or(f64::NAN))
                     .collect();
