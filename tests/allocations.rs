@@ -197,13 +197,10 @@ fn a_runs_memory_does_not_grow_with_its_replications() {
     assert!(few > 10_000, "only {few} bytes counted");
 }
 
-/// The most bytes a merge held above what its thread held before, for
-/// four shard files of 40 points × `replications` tasks, each recording 14
-/// metrics. Each file is in task order but for each pair of neighbours,
-/// swapped, as two threads finishing their tasks out of order write them.
-fn peak_of_a_merge(replications: u32) -> i64 {
-    let dir = common::scratch(&format!("merge-{replications}"));
-    let plan = Plan {
+/// A plan of `points` points of `replications` tasks, each task recording
+/// 14 metrics.
+fn synthetic_plan(points: usize, replications: u32) -> Plan {
+    Plan {
         scenario: "synthetic".into(),
         scenario_file: "synthetic.toml".into(),
         seed: 1,
@@ -211,13 +208,48 @@ fn peak_of_a_merge(replications: u32) -> i64 {
         overrides: Vec::new(),
         axes: vec![Axis {
             key: "service_speed".into(),
-            values: (0..40).map(|p| format!("1.{p}")).collect(),
+            values: (0..points).map(|p| format!("1.{p:05}")).collect(),
         }],
         independent: false,
         metrics: (0..14).map(|i| format!("metric_{i}")).collect(),
         version: "0".into(),
         hash: "0123456789abcdef".into(),
-    };
+    }
+}
+
+/// Task `task`'s record of `plan`: 14 metrics made from its number.
+fn synthetic_record(plan: &Plan, task: usize) -> Record {
+    Record {
+        plan: plan.hash.clone(),
+        task,
+        metrics: (0..14)
+            .map(|i| Some((task * 14 + i) as f64 / 7.0))
+            .collect(),
+    }
+}
+
+/// The most bytes `work` held at once above what its thread held before,
+/// run on a thread of its own.
+fn peak_of(work: impl FnOnce() + Send) -> i64 {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let before = LIVE.with(Cell::get);
+            PEAK.with(|peak| peak.set(before));
+            work();
+            PEAK.with(Cell::get) - before
+        })
+        .join()
+        .expect("the work runs")
+    })
+}
+
+/// The most bytes a merge held, for four shard files of 40 points ×
+/// `replications` tasks. Each file is in task order but for each pair of
+/// neighbours, swapped, as two threads finishing their tasks out of order
+/// write them.
+fn peak_of_a_merge(replications: u32) -> i64 {
+    let dir = common::scratch(&format!("merge-{replications}"));
+    let plan = synthetic_plan(40, replications);
     const SHARDS: usize = 4;
     for shard in 0..SHARDS {
         let header = Header {
@@ -230,27 +262,13 @@ fn peak_of_a_merge(replications: u32) -> i64 {
         let mut tasks: Vec<usize> = (shard..plan.tasks()).step_by(SHARDS).collect();
         tasks.chunks_mut(2).for_each(<[usize]>::reverse);
         for task in tasks {
-            let metrics = (0..14)
-                .map(|i| Some((task * 14 + i) as f64 / 7.0))
-                .collect();
-            let record = Record {
-                plan: plan.hash.clone(),
-                task,
-                metrics,
-            };
+            let record = synthetic_record(&plan, task);
             writer.append(&record).expect("a record written");
         }
     }
-    let peak = std::thread::scope(|s| {
-        s.spawn(|| {
-            let before = LIVE.with(Cell::get);
-            PEAK.with(|peak| peak.set(before));
-            let report = borderq::sweep::merge(&[dir.as_path()]).expect("a complete sweep");
-            assert_eq!(report.points(), 40);
-            PEAK.with(Cell::get) - before
-        })
-        .join()
-        .expect("the merge runs")
+    let peak = peak_of(|| {
+        let report = borderq::sweep::merge(&[dir.as_path()]).expect("a complete sweep");
+        assert_eq!(report.points(), 40);
     });
     std::fs::remove_dir_all(&dir).expect("the folder removed");
     peak
@@ -274,43 +292,15 @@ fn a_merges_memory_does_not_grow_with_its_tasks() {
 /// `sweep.csv` and `sweep.json`.
 fn peak_of_a_sweeps_report(points: usize) -> i64 {
     let dir = common::scratch(&format!("report-{points}"));
-    let plan = Plan {
-        scenario: "synthetic".into(),
-        scenario_file: "synthetic.toml".into(),
-        seed: 1,
-        replications: 1,
-        overrides: Vec::new(),
-        axes: vec![Axis {
-            key: "service_speed".into(),
-            values: (0..points).map(|p| format!("1.{p:05}")).collect(),
-        }],
-        independent: false,
-        metrics: (0..14).map(|i| format!("metric_{i}")).collect(),
-        version: "0".into(),
-        hash: "0123456789abcdef".into(),
-    };
-    let peak = std::thread::scope(|s| {
-        s.spawn(|| {
-            let before = LIVE.with(Cell::get);
-            PEAK.with(|peak| peak.set(before));
-            let mut fold = SweepFold::new(&plan);
-            for task in 0..plan.tasks() {
-                let metrics = (0..14)
-                    .map(|i| Some((task * 14 + i) as f64 / 7.0))
-                    .collect();
-                let record = Record {
-                    plan: plan.hash.clone(),
-                    task,
-                    metrics,
-                };
-                fold.add(record).expect("a record of the plan");
-            }
-            let report = fold.finish().expect("a complete sweep");
-            borderq::output::sweep::write_sweep(&report, &dir, false, 1).expect("written");
-            PEAK.with(Cell::get) - before
-        })
-        .join()
-        .expect("the sweep's report is written")
+    let plan = synthetic_plan(points, 1);
+    let peak = peak_of(|| {
+        let mut fold = SweepFold::new(&plan);
+        for task in 0..plan.tasks() {
+            fold.add(synthetic_record(&plan, task))
+                .expect("a record of the plan");
+        }
+        let report = fold.finish().expect("a complete sweep");
+        borderq::output::sweep::write_sweep(&report, &dir, false, 1).expect("written");
     });
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).expect("sweep.csv");
     assert_eq!(
