@@ -1,5 +1,6 @@
 //! Sweeps: the same bytes at any thread count and shard split (one shard
-//! killed and resumed), merge refusing incomplete or foreign records,
+//! killed and resumed), a shard's records nearly in task order, merge
+//! refusing incomplete or foreign records,
 //! common random numbers narrowing the interval of differences, and the tick
 //! labels of a sweep chart.
 
@@ -114,6 +115,55 @@ fn threads_and_shards_give_the_same_bytes() {
             "{f}: one process vs merged shards"
         );
     }
+}
+
+#[test]
+fn a_shards_threads_record_its_tasks_nearly_in_order() {
+    // 400 tasks on two threads, about a millisecond each. A merge folds the
+    // shard files side by side, so a record far behind those written before
+    // it holds back its file, and every later record of the other files'
+    // points waits in memory. Threads that split the range in halves (as
+    // rayon's parallel iterators do) write records about 200 tasks behind.
+    let dir = scratch("in-order");
+    borderq_ok(&[
+        "sweep",
+        "scenarios/mmc.toml",
+        "--set",
+        "end_after_crossings=20000",
+        "--set",
+        "horizon_h=40",
+        "--vary",
+        "speed=1..1.19:0.01",
+        "-r",
+        "20",
+        "--threads",
+        "2",
+        "-q",
+        "--no-charts",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(dir.join("shard-0-of-1.jsonl")).unwrap();
+    let tasks: Vec<u64> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["task"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(tasks.len(), 400);
+    // How far each record is behind the furthest task recorded before it.
+    let mut furthest = 0;
+    let mut most_behind = 0;
+    for &t in &tasks {
+        furthest = furthest.max(t);
+        most_behind = most_behind.max(furthest - t);
+    }
+    // A run of a point's 20 tasks per thread, with room for a thread the
+    // machine stalls for a while: a quarter of the tasks, some 100 ms.
+    assert!(most_behind <= 100, "a record {most_behind} tasks behind");
 }
 
 #[test]
