@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::Plan;
 
+/// Records read at each opening of a shard file, when one file is read.
+pub(super) const READ_BATCH: usize = 1024;
+
 /// The first line of a shard file.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Header {
