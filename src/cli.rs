@@ -54,7 +54,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Run a grid of settings (every combination of the --vary values) with
     /// replications, on all cores or as one shard of a cluster job; write
-    /// sweep.csv, sweep.json and a chart per metric.
+    /// sweep.csv, sweep.json and a chart per metric, and print the points'
+    /// headline metrics (the first and last 20 of a longer sweep).
     Sweep(SweepArgs),
     /// Combine the shard files of a sharded sweep into the files a
     /// single-process sweep writes, after checking every task is there once.

@@ -350,6 +350,43 @@ fn the_sweep_table_lines_up_its_means() {
 }
 
 #[test]
+fn the_sweep_table_shows_the_first_and_last_points_of_a_long_sweep() {
+    let dir = scratch("long-table");
+    let out = borderq_ok(&[
+        "sweep",
+        "scenarios/mmc.toml",
+        "--vary",
+        "speed=0.5..0.94:0.01",
+        "-r",
+        "2",
+        "--set",
+        "end_after_crossings=200",
+        "--set",
+        "horizon_h=1",
+        "--no-charts",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    // 45 points: the first 20, a line for the 5 left out, the last 20.
+    assert_eq!(rows.len(), 41, "{stdout}");
+    assert!(rows[0].starts_with("0.5 "), "{}", rows[0]);
+    assert_eq!(
+        rows[20],
+        "… 5 points not shown; every point is in sweep.csv"
+    );
+    assert!(rows[21].starts_with("0.75 "), "{}", rows[21]);
+    assert!(rows[40].starts_with("0.94 "), "{}", rows[40]);
+    let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 46, "a header and every point");
+}
+
+#[test]
 fn a_sweep_removes_the_charts_of_an_earlier_sweep_it_does_not_redraw() {
     let dir = scratch("stale-sweep-charts");
     let d = dir.to_str().unwrap();

@@ -162,7 +162,13 @@ fn finish_sweep(
     Ok(())
 }
 
-/// A short table: each point's swept values and its headline metrics.
+/// The most points the printed table shows: beyond it, the first and the
+/// last half as many, with a line between saying how many are left out
+/// (all are in `sweep.csv`).
+const TABLE_POINTS: usize = 40;
+
+/// A short table: each point's swept values and its headline metrics, for
+/// at most [`TABLE_POINTS`] points.
 fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
     let mut out = String::new();
     let shown: Vec<usize> = r
@@ -177,6 +183,13 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
         })
         .map(|(i, _)| i)
         .collect();
+    let points = r.points();
+    let rows: Vec<usize> = if points <= TABLE_POINTS {
+        (0..points).collect()
+    } else {
+        let half = TABLE_POINTS / 2;
+        (0..half).chain(points - half..points).collect()
+    };
     // One column per swept key, then one per metric shown as "mean ±half":
     // the means right-aligned on each other, each column as wide as its
     // widest entry or its name.
@@ -186,15 +199,17 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
         .iter()
         .enumerate()
         .map(|(k, a)| {
-            let values = (0..r.points())
-                .map(|p| r.plan.point_values(p)[k].to_string())
+            let values = rows
+                .iter()
+                .map(|&p| r.plan.point_values(p)[k].to_string())
                 .collect();
             (a.key.clone(), values)
         })
         .collect();
     for &i in &shown {
-        let parts: Vec<_> = (0..r.points())
-            .map(|p| tables::est_parts(&r.metrics(p)[i], 2))
+        let parts: Vec<_> = rows
+            .iter()
+            .map(|&p| tables::est_parts(&r.metrics(p)[i], 2))
             .collect();
         let w_mean = tables::widest(parts.iter().map(|(m, _)| m.as_str()));
         let cells = parts
@@ -216,7 +231,14 @@ fn sweep_table(r: &borderq::sweep::SweepReport) -> String {
         padded.join("  ").trim_end().to_string() + "\n"
     };
     out += &line(columns.iter().map(|(name, _)| name.as_str()).collect());
-    for row in 0..r.points() {
+    for (row, &p) in rows.iter().enumerate() {
+        if row > 0 && p != rows[row - 1] + 1 {
+            let left_out = p - rows[row - 1] - 1;
+            out += &format!(
+                "… {} not shown; every point is in sweep.csv\n",
+                tables::counted(left_out, "point")
+            );
+        }
         out += &line(
             columns
                 .iter()
