@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -319,60 +319,60 @@ fn a_whole_number_axis_is_labelled_at_whole_numbers_only() {
     assert!(svg.contains("car mean wait (min): mean and 95% interval"));
 }
 
-#[test]
-fn the_sweep_table_lines_up_its_means() {
-    let dir = scratch("table");
-    let out = borderq_ok(&[
-        "sweep",
-        "scenarios/mmc.toml",
-        "--vary",
-        "stages.counter.booths.servers.count=10,12",
-        "--vary",
-        "speed=0.9,1.1",
-        "-r",
-        "3",
-        "--set",
-        "end_after_crossings=5000",
-        "--no-charts",
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let rows: Vec<&str> = stdout
+/// The rows `borderq sweep ARGS --no-charts` prints under its table's
+/// header, the whole of what it printed, and its output folder.
+fn table_rows(name: &str, args: &[&str]) -> (Vec<String>, String, PathBuf) {
+    let dir = scratch(name);
+    let mut all = vec!["sweep", "scenarios/mmc.toml"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--no-charts", "-o", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&borderq_ok(&all).stdout).into_owned();
+    let rows = stdout
         .lines()
         .skip(1)
         .take_while(|l| !l.is_empty())
+        .map(String::from)
         .collect();
+    (rows, stdout, dir)
+}
+
+#[test]
+fn the_sweep_table_lines_up_its_means() {
+    let (rows, stdout, _) = table_rows(
+        "table",
+        &[
+            "--vary",
+            "stages.counter.booths.servers.count=10,12",
+            "--vary",
+            "speed=0.9,1.1",
+            "-r",
+            "3",
+            "--set",
+            "end_after_crossings=5000",
+        ],
+    );
     assert_eq!(rows.len(), 4, "{stdout}");
     // Each "±" column at one place on every row, whatever the means' widths
     // (the waits here run from hundredths of a minute to several minutes).
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
     assert_plus_minus_aligned(&rows);
 }
 
 #[test]
 fn the_sweep_table_shows_the_first_and_last_points_of_a_long_sweep() {
-    let dir = scratch("long-table");
-    let out = borderq_ok(&[
-        "sweep",
-        "scenarios/mmc.toml",
-        "--vary",
-        "speed=0.5..0.94:0.01",
-        "-r",
-        "2",
-        "--set",
-        "end_after_crossings=200",
-        "--set",
-        "horizon_h=1",
-        "--no-charts",
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let rows: Vec<&str> = stdout
-        .lines()
-        .skip(1)
-        .take_while(|l| !l.is_empty())
-        .collect();
+    let (rows, stdout, dir) = table_rows(
+        "long-table",
+        &[
+            "--vary",
+            "speed=0.5..0.94:0.01",
+            "-r",
+            "2",
+            "--set",
+            "end_after_crossings=200",
+            "--set",
+            "horizon_h=1",
+        ],
+    );
     // 45 points: the first 20, a line for the 5 left out, the last 20.
     assert_eq!(rows.len(), 41, "{stdout}");
     assert!(rows[0].starts_with("0.5 "), "{}", rows[0]);
