@@ -165,8 +165,11 @@ fn print_comparison(c: &Comparison, here: &Setting) {
         println!("  no workload ran in both");
     } else {
         println!(
-            "  {:<44} {:>27}   {:>22}   {:>19}",
-            "workload", "customers/s then → now", "its bare loop's time ×", "speed-up then → now"
+            "  {:<44} {:>27}   {:>25}   {:>19}",
+            "workload",
+            "customers/s then → now",
+            "over bare loop then → now",
+            "speed-up then → now"
         );
     }
     let pair =
@@ -174,7 +177,7 @@ fn print_comparison(c: &Comparison, here: &Setting) {
     for w in &c.workloads {
         let [then, now] = w.customers_per_s;
         let line = format!(
-            "  {:<44} {:>27}   {:>22}   {:>19}{}",
+            "  {:<44} {:>27}   {:>25}   {:>19}{}",
             w.workload,
             format!("{then:.3e} → {now:.3e} ({:.2}×)", w.pace()),
             pair(w.over_bare_loop),
@@ -183,7 +186,10 @@ fn print_comparison(c: &Comparison, here: &Setting) {
         );
         println!("{}", line.trim_end());
     }
-    println!("  (×: now over then; above 1, faster now)");
+    println!(
+        "  (×: now over then, above 1 faster now; over bare loop: the engine's time over its \
+         bare loop's, below 1 faster than it)"
+    );
     match &c.setting {
         Some(then) if !then.same_machine(here) => println!(
             "  (the baseline ran on another machine: customers per second compare only on the same \
