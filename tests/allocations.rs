@@ -243,23 +243,22 @@ fn peak_of(work: impl FnOnce() + Send) -> i64 {
     })
 }
 
-/// The most bytes a merge held, for four shard files of 40 points ×
-/// `replications` tasks. Each file is in task order but for each pair of
+/// The most bytes a merge held, for `shards` shard files of `points` points
+/// × `replications` tasks. Each file is in task order but for each pair of
 /// neighbours, swapped, as two threads finishing their tasks out of order
 /// write them.
-fn peak_of_a_merge(replications: u32) -> i64 {
-    let dir = common::scratch(&format!("merge-{replications}"));
-    let plan = synthetic_plan(40, replications);
-    const SHARDS: usize = 4;
-    for shard in 0..SHARDS {
+fn peak_of_a_merge(points: usize, replications: u32, shards: usize) -> i64 {
+    let dir = common::scratch(&format!("merge-{points}-{replications}-{shards}"));
+    let plan = synthetic_plan(points, replications);
+    for shard in 0..shards {
         let header = Header {
             plan: plan.clone(),
             shard,
-            shards: SHARDS,
+            shards,
         };
-        let path = borderq::sweep::shard_file(&dir, shard, SHARDS);
+        let path = borderq::sweep::shard_file(&dir, shard, shards);
         let mut writer = ShardWriter::create(&path, &header).expect("a shard file");
-        let mut tasks: Vec<usize> = (shard..plan.tasks()).step_by(SHARDS).collect();
+        let mut tasks: Vec<usize> = (shard..plan.tasks()).step_by(shards).collect();
         tasks.chunks_mut(2).for_each(<[usize]>::reverse);
         for task in tasks {
             let record = synthetic_record(&plan, task);
@@ -268,7 +267,7 @@ fn peak_of_a_merge(replications: u32) -> i64 {
     }
     let peak = peak_of(|| {
         let report = borderq::sweep::merge(&[dir.as_path()]).expect("a complete sweep");
-        assert_eq!(report.points(), 40);
+        assert_eq!(report.points(), points);
     });
     std::fs::remove_dir_all(&dir).expect("the folder removed");
     peak
@@ -276,7 +275,7 @@ fn peak_of_a_merge(replications: u32) -> i64 {
 
 #[test]
 fn a_merges_memory_does_not_grow_with_its_tasks() {
-    let (few, many) = (peak_of_a_merge(250), peak_of_a_merge(1_000));
+    let (few, many) = (peak_of_a_merge(40, 250, 4), peak_of_a_merge(40, 1_000, 4));
     let more_tasks = 40 * (1_000 - 250);
     // Two bits a task mark those seen and those seen twice; a record kept
     // until the end would be some 300 bytes (its 14 metrics alone 224).
@@ -285,6 +284,22 @@ fn a_merges_memory_does_not_grow_with_its_tasks() {
         "a merge held {few} bytes at most for 10,000 tasks, {many} for 40,000"
     );
     assert!(few > 10_000, "only {few} bytes counted");
+}
+
+#[test]
+fn a_merges_memory_does_not_grow_with_its_shards() {
+    // 2,000 points of 16 replications, in 4 shard files or in 16.
+    let (few, many) = (
+        peak_of_a_merge(2_000, 16, 4),
+        peak_of_a_merge(2_000, 16, 16),
+    );
+    // The files are read a share of 4,096 records ahead each, so the records
+    // ahead are the same: 5 KB apart. A plan kept for every file (each lists
+    // the 2,000 swept values) added some 64 KB a file, 774 KB in all.
+    assert!(
+        many - few < 100_000,
+        "a merge held {few} bytes at most from 4 files, {many} from 16"
+    );
 }
 
 /// The most bytes held at once by folding a sweep of `points` points (one

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use super::records::READ_BATCH;
-use super::{fits, in_file, Plan, Record, RecordError, ShardReader, SweepError, Tasks};
+use super::{fits, in_file, Header, Plan, Record, RecordError, ShardReader, SweepError, Tasks};
 use crate::output::tables::counted;
 use crate::stats::{Estimate, Running};
 
@@ -232,12 +232,15 @@ pub fn merge(dirs: &[&Path]) -> Result<SweepReport, SweepError> {
     }
     let batch = (MERGE_READ_AHEAD / files.len()).clamp(8, READ_BATCH);
     let mut shards = Vec::with_capacity(files.len());
+    // The first file's header; every other must be of its plan and split.
+    // Only the first's plan is kept (a plan lists every swept value).
+    let mut first: Option<Header> = None;
     for (_, f) in &files {
-        let shard = ShardReader::open(f, batch)?;
-        // Shards of one split hold each task once; two splits hold it twice.
-        if let Some(first) = shards.first() {
-            let (first, (_, first_file)): (&ShardReader, _) = (first, &files[0]);
-            let (n, m) = (first.header().shards, shard.header().shards);
+        let (header, shard) = ShardReader::open(f, batch)?;
+        if let Some(first) = &first {
+            let first_file = &files[0].1;
+            // Shards of one split hold each task once; two splits hold it twice.
+            let (n, m) = (first.shards, header.shards);
             if n != m {
                 return Err(SweepError::Incomplete(format!(
                     "{} is one of {m} shards and {} one of {n}: the folders hold two splits \
@@ -246,18 +249,20 @@ pub fn merge(dirs: &[&Path]) -> Result<SweepReport, SweepError> {
                     first_file.display(),
                 )));
             }
-            if first.header().plan.hash != shard.header().plan.hash {
+            if first.plan.hash != header.plan.hash {
                 return Err(RecordError::ForeignPlan {
                     path: f.clone(),
-                    found: shard.header().plan.hash.clone(),
-                    expected: first.header().plan.hash.clone(),
+                    found: header.plan.hash,
+                    expected: first.plan.hash.clone(),
                 }
                 .into());
             }
+        } else {
+            first = Some(header);
         }
         shards.push(shard);
     }
-    let plan = shards[0].header().plan.clone();
+    let plan = first.expect("at least one file").plan;
     let mut fold = SweepFold::new(&plan);
     // Each file's next record, and the files by the task of their next record.
     let mut next: Vec<Option<Record>> = Vec::with_capacity(shards.len());

@@ -80,7 +80,10 @@ pub fn shard_file(dir: &Path, shard: usize, shards: usize) -> PathBuf {
 /// shards holds no file open and only a batch of each in memory.
 pub struct ShardReader {
     path: PathBuf,
-    header: Header,
+    /// The hash of the header's plan, which every record must carry (the
+    /// plan itself goes to the caller of [`ShardReader::open`], so that a
+    /// merge of many shards holds one plan, not one a shard).
+    plan_hash: String,
     /// The byte offset of the first line not read yet, and its 1-based number.
     offset: u64,
     line: usize,
@@ -95,9 +98,9 @@ pub struct ShardReader {
 }
 
 impl ShardReader {
-    /// Opens a shard file and reads its header; the records are read
-    /// `batch` at a time by [`ShardReader::next_record`].
-    pub fn open(path: &Path, batch: usize) -> Result<ShardReader, RecordError> {
+    /// Opens a shard file and reads its header, returned beside the reader;
+    /// the records are read `batch` at a time by [`ShardReader::next_record`].
+    pub fn open(path: &Path, batch: usize) -> Result<(Header, ShardReader), RecordError> {
         let mut reader = BufReader::new(File::open(path).map_err(io_error(path))?);
         let mut first = String::new();
         reader.read_line(&mut first).map_err(io_error(path))?;
@@ -111,21 +114,17 @@ impl ShardReader {
         }
         let header: Header =
             serde_json::from_str(first.trim_end()).map_err(|e| corrupt(e.to_string()))?;
-        Ok(ShardReader {
+        let reader = ShardReader {
             path: path.to_path_buf(),
-            header,
+            plan_hash: header.plan.hash.clone(),
             offset: first.len() as u64,
             line: 2,
             ahead: VecDeque::new(),
             batch: batch.max(1),
             ended: false,
             torn_tail: false,
-        })
-    }
-
-    /// The file's header.
-    pub fn header(&self) -> &Header {
-        &self.header
+        };
+        Ok((header, reader))
     }
 
     /// The next record, or `None` at the end of the file (a torn last line
@@ -165,11 +164,11 @@ impl ShardReader {
             let last = !ended || reader.fill_buf().map_err(&io)?.is_empty();
             match serde_json::from_str::<Record>(text.trim_end()) {
                 Ok(r) if ended => {
-                    if r.plan != self.header.plan.hash {
+                    if r.plan != self.plan_hash {
                         return Err(RecordError::ForeignPlan {
                             path: self.path.clone(),
                             found: r.plan,
-                            expected: self.header.plan.hash.clone(),
+                            expected: self.plan_hash.clone(),
                         });
                     }
                     self.ahead.push_back(r);

@@ -110,12 +110,11 @@ pub fn run_shard(
         if !resume {
             return Err(SweepError::Exists(path));
         }
-        let mut existing = ShardReader::open(&path, READ_BATCH)?;
-        let found = &existing.header().plan.hash;
-        if *found != plan.hash || existing.header().shards != shard.count {
+        let (found, mut existing) = ShardReader::open(&path, READ_BATCH)?;
+        if found.plan.hash != plan.hash || found.shards != shard.count {
             return Err(RecordError::ForeignPlan {
                 path,
-                found: found.clone(),
+                found: found.plan.hash,
                 expected: plan.hash.clone(),
             }
             .into());
