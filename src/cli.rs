@@ -184,7 +184,9 @@ pub struct BenchArgs {
     /// Compare with an earlier bench saved with `--json`: for each workload
     /// both ran, customers per second then and now, and the ratios that
     /// carry across machines (the engine's time over its bare loop's, the
-    /// thread speed-up). The file is read before anything runs.
+    /// thread speed-up); and the correctness figures that moved, where the
+    /// same work and seeds gave another result. The file is read before
+    /// anything runs.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 }

@@ -537,6 +537,7 @@ fn a_bench_compares_with_the_json_of_an_earlier_one() {
         assert_eq!(c["customers_per_s"][0], was["customers_per_s"], "{c}");
         assert_eq!(c["customers_per_s"][1], is["customers_per_s"], "{c}");
         assert_eq!(c["same_work"], true, "same seeds, same customers: {c}");
+        assert!(c["check_moved"].is_null(), "same seeds, same results: {c}");
         // The engine's time over its bare loop's, then and now, for the two
         // engine rows with a bare loop (one round: the median is the round).
         let over = &is["over_bare_loop_rounds"];
@@ -562,6 +563,7 @@ fn a_bench_compares_with_the_json_of_an_earlier_one() {
         .1;
     assert!(against.contains("R1 M/M/10 (1 replication) "), "{against}");
     assert!(!against.contains("(other work)"), "{against}");
+    assert!(!against.contains("results that moved"), "{against}");
 }
 
 #[test]

@@ -103,6 +103,8 @@ struct SavedRow {
     over_bare_loop_rounds: Option<Vec<f64>>,
     #[serde(default)]
     speedup_rounds: Option<Vec<f64>>,
+    #[serde(default)]
+    check: Option<String>,
 }
 
 /// An earlier bench, read from its `--json`.
@@ -171,6 +173,10 @@ pub struct Change {
     pub over_bare_loop: Option<[f64; 2]>,
     /// The thread speed-up, median of the rounds: then, now.
     pub speedup: Option<[f64; 2]>,
+    /// The correctness figure then and now, when the same work gave
+    /// another: the same seeds give the same figure, so the model's results
+    /// moved between the two builds.
+    pub check_moved: Option<[String; 2]>,
 }
 
 impl Change {
@@ -194,12 +200,20 @@ pub fn compare(baseline: &Baseline, file: &str, rows: &[BenchRow]) -> Comparison
             let saved = baseline.rows.iter().find(|s| s.workload == row.workload)?;
             let over = over_bare.iter().find(|b| b.workload == row.workload);
             let speedup = speedups.iter().find(|s| s.workload == row.workload);
+            let same_work = saved.customers == row.customers;
+            let check_moved = match &saved.check {
+                Some(then) if same_work && *then != row.check => {
+                    Some([then.clone(), row.check.clone()])
+                }
+                _ => None,
+            };
             Some(Change {
                 workload: row.workload.clone(),
                 customers_per_s: [saved.customers_per_s, row.customers_per_s],
-                same_work: saved.customers == row.customers,
+                same_work,
                 over_bare_loop: then_now(&saved.over_bare_loop_rounds, over.map(|b| b.median)),
                 speedup: then_now(&saved.speedup_rounds, speedup.map(|s| s.median)),
+                check_moved,
             })
         })
         .collect();
@@ -323,6 +337,25 @@ mod tests {
         assert_eq!(c.workloads[0].over_bare_loop, None);
         assert_eq!(c.only_in_baseline, ["bare"]);
         assert_eq!(c.only_in_this_run, ["new"]);
+    }
+
+    #[test]
+    fn a_correctness_figure_that_moved_on_the_same_work_is_reported() {
+        let mut then = bench([1.0; 3], [1.0; 3], [0.5; 3]);
+        then[0].check = "Wq 0.6702".to_string();
+        then[1].check = "Wq 0.6717".to_string();
+        let mut now = then.clone();
+        now[0].check = "Wq 0.6650".to_string();
+        // Other work: its figure may differ, and says nothing of the model.
+        now[1].check = "Wq 0.6548".to_string();
+        now[1].customers = 100;
+        let c = compare(&Baseline::parse(&saved(&then)).unwrap(), "f", &now);
+        assert_eq!(
+            c.workloads[0].check_moved,
+            Some(["Wq 0.6702".to_string(), "Wq 0.6650".to_string()])
+        );
+        assert_eq!(c.workloads[1].check_moved, None);
+        assert_eq!(c.workloads[2].check_moved, None, "the same figure");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use borderq::bench::{Baseline, Comparison, Report, Setting};
+use borderq::bench::{Baseline, Change, Comparison, Report, Setting};
 use borderq::output::tables;
 
 use super::Failure;
@@ -202,6 +202,18 @@ fn print_comparison(c: &Comparison, here: &Setting) {
             "  (other work: a different number of customers, as between --quick and a full bench; \
              start-up weighs more in the shorter run)"
         );
+    }
+    let moved: Vec<&Change> = c
+        .workloads
+        .iter()
+        .filter(|w| w.check_moved.is_some())
+        .collect();
+    if !moved.is_empty() {
+        println!("  results that moved (the same work and seeds gave another figure):");
+        for w in moved {
+            let [then, now] = w.check_moved.as_ref().expect("filtered");
+            println!("    {}: {then} → {now}", w.workload);
+        }
     }
     if !c.only_in_baseline.is_empty() {
         println!("  only in the baseline: {}", c.only_in_baseline.join("; "));
