@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{bare_ratios, ratios::median, speedups, BenchRow};
+use super::{ratios::median, BenchRow, Ratios};
+use crate::output::tables::counted;
 use crate::time::DateTime;
 
 /// The build a bench ran, the machine it ran on, and how.
@@ -57,14 +58,12 @@ impl Setting {
     /// 2 threads of AMD EPYC 7B13 (linux x86_64)`, with `--quick` when so.
     pub fn describe(&self) -> String {
         format!(
-            "borderq {}{}, {} round{}, started {} UTC, on {} thread{} of {} ({})",
+            "borderq {}{}, {}, started {} UTC, on {} of {} ({})",
             self.borderq,
             if self.quick { " --quick" } else { "" },
-            self.rounds,
-            if self.rounds == 1 { "" } else { "s" },
+            counted(self.rounds as usize, "round"),
             self.started_utc,
-            self.threads,
-            if self.threads == 1 { "" } else { "s" },
+            counted(self.threads, "thread"),
             self.cpu,
             self.os
         )
@@ -99,10 +98,8 @@ struct SavedRow {
     workload: String,
     customers: u64,
     customers_per_s: f64,
-    #[serde(default)]
-    over_bare_loop_rounds: Option<Vec<f64>>,
-    #[serde(default)]
-    speedup_rounds: Option<Vec<f64>>,
+    #[serde(flatten)]
+    ratios: Ratios,
     #[serde(default)]
     check: Option<String>,
 }
@@ -188,18 +185,17 @@ impl Change {
 
 /// This bench's `rows` against `baseline`, read from `file`.
 pub fn compare(baseline: &Baseline, file: &str, rows: &[BenchRow]) -> Comparison {
-    let over_bare = bare_ratios(rows);
-    let speedups = speedups(rows);
-    let then_now = |then: &Option<Vec<f64>>, now: Option<f64>| match (then, now) {
-        (Some(then), Some(now)) if !then.is_empty() => Some([median(then), now]),
-        _ => None,
+    // A ratio's median over the rounds, then and now, where both benches
+    // carry it (each row carries its ratios, as `--json` prints them).
+    let then_now = |then: &Option<Vec<f64>>, now: &Option<Vec<f64>>| {
+        let median_of = |r: &Option<Vec<f64>>| r.as_deref().filter(|r| !r.is_empty()).map(median);
+        Some([median_of(then)?, median_of(now)?])
     };
     let workloads = rows
         .iter()
         .filter_map(|row| {
             let saved = baseline.rows.iter().find(|s| s.workload == row.workload)?;
-            let over = over_bare.iter().find(|b| b.workload == row.workload);
-            let speedup = speedups.iter().find(|s| s.workload == row.workload);
+            let (then, now) = (&saved.ratios, &row.ratios);
             let same_work = saved.customers == row.customers;
             let check_moved = match &saved.check {
                 Some(then) if same_work && *then != row.check => {
@@ -211,8 +207,8 @@ pub fn compare(baseline: &Baseline, file: &str, rows: &[BenchRow]) -> Comparison
                 workload: row.workload.clone(),
                 customers_per_s: [saved.customers_per_s, row.customers_per_s],
                 same_work,
-                over_bare_loop: then_now(&saved.over_bare_loop_rounds, over.map(|b| b.median)),
-                speedup: then_now(&saved.speedup_rounds, speedup.map(|s| s.median)),
+                over_bare_loop: then_now(&then.over_bare_loop_rounds, &now.over_bare_loop_rounds),
+                speedup: then_now(&then.speedup_rounds, &now.speedup_rounds),
                 check_moved,
             })
         })
@@ -239,7 +235,6 @@ pub fn compare(baseline: &Baseline, file: &str, rows: &[BenchRow]) -> Comparison
 
 #[cfg(test)]
 mod tests {
-    use super::super::Ratios;
     use super::*;
 
     fn row(workload: &str, customers: u64, wall_s_rounds: &[f64]) -> BenchRow {
@@ -329,6 +324,15 @@ mod tests {
         now[0].customers = 100;
         now.push(row("new", 10, &[1.0]));
         now.remove(1);
+        // The ratios as a bench without the bare loop writes them.
+        let now = super::super::with_ratios(
+            now.into_iter()
+                .map(|r| BenchRow {
+                    ratios: Ratios::default(),
+                    ..r
+                })
+                .collect(),
+        );
         let c = compare(&Baseline::parse(&saved(&then)).unwrap(), "f", &now);
         let names: Vec<&str> = c.workloads.iter().map(|w| w.workload.as_str()).collect();
         assert_eq!(names, ["engine", "engine, 2 threads"]);

@@ -9,7 +9,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub mod bare;
 mod baseline;
@@ -130,7 +130,7 @@ pub struct BenchRow {
 
 /// A row's ratios to other rows, each round, written into the row for
 /// `--json` (the table prints them below itself).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Ratios {
     /// For a workload of the engine with a bare loop: its time over the bare
     /// loop's (see [`bare_ratios`]).

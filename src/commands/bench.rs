@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use borderq::bench::{Baseline, Change, Comparison, Report, Setting};
+use borderq::bench::{Baseline, Comparison, Report, Setting};
 use borderq::output::tables;
 
 use super::Failure;
@@ -203,16 +203,15 @@ fn print_comparison(c: &Comparison, here: &Setting) {
              start-up weighs more in the shorter run)"
         );
     }
-    let moved: Vec<&Change> = c
+    let moved: Vec<(&str, &[String; 2])> = c
         .workloads
         .iter()
-        .filter(|w| w.check_moved.is_some())
+        .filter_map(|w| Some((w.workload.as_str(), w.check_moved.as_ref()?)))
         .collect();
     if !moved.is_empty() {
         println!("  results that moved (the same work and seeds gave another figure):");
-        for w in moved {
-            let [then, now] = w.check_moved.as_ref().expect("filtered");
-            println!("    {}: {then} → {now}", w.workload);
+        for (workload, [then, now]) in moved {
+            println!("    {workload}: {then} → {now}");
         }
     }
     if !c.only_in_baseline.is_empty() {
