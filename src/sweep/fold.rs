@@ -48,21 +48,23 @@ impl Serialize for SweepReport {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         /// The points, in plan order.
         struct Points<'a>(&'a SweepReport);
-        /// One point.
-        struct Point<'a>(&'a SweepReport, usize);
-        /// Names paired with values.
+        /// One point: the report, the swept keys, the point's index.
+        struct Point<'a>(&'a SweepReport, &'a [&'a str], usize);
+        /// Names paired with values, borrowed (`report::Named` owns its
+        /// names; here they are the plan's, not copied per point).
         struct Map<'a, K, V>(&'a [K], &'a [V]);
         impl Serialize for Points<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_seq((0..self.0.points()).map(|p| Point(self.0, p)))
+                let r = self.0;
+                let keys: Vec<&str> = r.plan.axes.iter().map(|a| a.key.as_str()).collect();
+                s.collect_seq((0..r.points()).map(|p| Point(r, &keys, p)))
             }
         }
         impl Serialize for Point<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let (r, p) = (self.0, self.1);
-                let keys: Vec<&str> = r.plan.axes.iter().map(|a| a.key.as_str()).collect();
+                let (r, keys, p) = (self.0, self.1, self.2);
                 let mut point = s.serialize_struct("Point", 2)?;
-                point.serialize_field("values", &Map(&keys, &r.plan.point_values(p)))?;
+                point.serialize_field("values", &Map(keys, &r.plan.point_values(p)))?;
                 point.serialize_field("metrics", &Map(&r.plan.metrics, r.metrics(p)))?;
                 point.end()
             }
