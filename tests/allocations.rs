@@ -150,6 +150,42 @@ fn patience_allocates_nothing_per_customer() {
     );
 }
 
+/// Allocations of one replication of R2 over `days` and its arrival
+/// cohorts (one histogram each), counted on a thread of its own.
+fn r2_allocations_and_cohorts(days: u32) -> (u64, usize) {
+    let sc = Scenario::load(
+        "scenarios/border-r2.toml".as_ref(),
+        &[format!("horizon_days={days}")],
+    )
+    .expect("a valid scenario");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let before = ALLOCATIONS.with(Cell::get);
+            let out = run_replication(&sc, 0);
+            let made = ALLOCATIONS.with(Cell::get) - before;
+            (made, out.modes.iter().map(|m| m.cohorts.len()).sum())
+        })
+        .join()
+        .expect("the replication runs")
+    })
+}
+
+/// Each cohort's histogram starts with the room its predecessor used, so it
+/// is allocated about once rather than regrown as its waits lengthen: 60
+/// days of R2, 180 cohorts, add about 1.1 allocations per cohort to 7
+/// days' 21; regrowing added 3.3.
+#[test]
+fn r2_allocates_each_cohorts_histogram_about_once() {
+    let (a1, c1) = r2_allocations_and_cohorts(7);
+    let (a2, c2) = r2_allocations_and_cohorts(60);
+    assert!(c2 >= 150 && c1 < 30, "{c1} and {c2} cohorts");
+    let added = (a2 - a1) as f64 / (c2 - c1) as f64;
+    assert!(
+        added <= 1.5,
+        "{a1} allocations with {c1} cohorts, {a2} with {c2}: {added:.2} a cohort"
+    );
+}
+
 #[test]
 fn r2_allocates_nothing_per_customer() {
     // From 60 days on, the counting periods (and the cohorts' histograms)

@@ -132,6 +132,15 @@ impl<const BITS: u32> Histogram<BITS> {
         }
     }
 
+    /// Makes room, once, for as many buckets as `like` uses, when this
+    /// histogram has none yet.
+    pub fn reserve_like(&mut self, like: &Histogram<BITS>) {
+        if self.counts.capacity() == 0 {
+            self.counts
+                .reserve_exact(like.counts.len().next_multiple_of(GROWTH));
+        }
+    }
+
     /// Adds `high` × 2^32 to bucket `b`'s count.
     #[cold]
     fn carry(&mut self, b: usize, high: u64) {
@@ -270,6 +279,32 @@ mod tests {
             }
             assert_eq!(prev_end, 0, "the buckets cover every u64 value");
         }
+    }
+
+    #[test]
+    fn reserved_like_another_it_records_as_far_in_place() {
+        let mut like = CoarseHistogram::new();
+        for minutes in [0, 1, 30, 45] {
+            like.record(SimTime::from_min(minutes as f64));
+        }
+        let mut h = CoarseHistogram::new();
+        h.reserve_like(&like);
+        let room = h.counts.as_ptr();
+        for minutes in [45, 0, 10] {
+            h.record(SimTime::from_min(minutes as f64));
+        }
+        assert_eq!(
+            h.counts.as_ptr(),
+            room,
+            "no reallocation up to like's longest"
+        );
+        assert_eq!(h.count(), 3);
+        // Once it has room of its own, a second call leaves it.
+        let capacity = h.counts.capacity();
+        let mut wider = CoarseHistogram::new();
+        wider.record(SimTime::from_min(1e6));
+        h.reserve_like(&wider);
+        assert_eq!(h.counts.capacity(), capacity);
     }
 
     #[test]
