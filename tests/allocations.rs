@@ -16,7 +16,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use borderq::engine::run_replication;
+use borderq::engine::{run_replication, Outcome};
 use borderq::experiment::for_each_replication;
 use borderq::report::Fold;
 use borderq::stats::{Estimate, Running};
@@ -90,21 +90,26 @@ const PER_10K_EVENTS: u64 = 1;
 /// move to: about one allocation per 600 events with 2,000 waiting.
 const PER_10K_EVENTS_WITH_PATIENCE: u64 = 40;
 
-/// Events and allocations of one replication of `path` with `overrides`,
+/// One replication of `path` with `overrides` and the allocations it made,
 /// counted on a thread of its own (the scenario is loaded before counting).
-fn events_and_allocations(path: &str, overrides: &[&str]) -> (u64, u64) {
-    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    let sc = Scenario::load(path.as_ref(), &overrides).expect("a valid scenario");
+fn counted_replication(path: &str, overrides: &[String]) -> (Outcome, u64) {
+    let sc = Scenario::load(path.as_ref(), overrides).expect("a valid scenario");
     std::thread::scope(|s| {
         s.spawn(|| {
             let before = ALLOCATIONS.with(Cell::get);
             let out = run_replication(&sc, 0);
-            let made = ALLOCATIONS.with(Cell::get) - before;
-            (out.events, made)
+            (out, ALLOCATIONS.with(Cell::get) - before)
         })
         .join()
         .expect("the replication runs")
     })
+}
+
+/// Events and allocations of one replication of `path` with `overrides`.
+fn events_and_allocations(path: &str, overrides: &[&str]) -> (u64, u64) {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let (out, made) = counted_replication(path, &overrides);
+    (out.events, made)
 }
 
 /// A replication of `path` run short (`short`) and about four times as
@@ -150,24 +155,14 @@ fn patience_allocates_nothing_per_customer() {
     );
 }
 
-/// Allocations of one replication of R2 over `days` and its arrival
-/// cohorts (one histogram each), counted on a thread of its own.
+/// Allocations of one replication of R2 over `days`, and its arrival
+/// cohorts (one histogram each).
 fn r2_allocations_and_cohorts(days: u32) -> (u64, usize) {
-    let sc = Scenario::load(
-        "scenarios/border-r2.toml".as_ref(),
+    let (out, made) = counted_replication(
+        "scenarios/border-r2.toml",
         &[format!("horizon_days={days}")],
-    )
-    .expect("a valid scenario");
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            let before = ALLOCATIONS.with(Cell::get);
-            let out = run_replication(&sc, 0);
-            let made = ALLOCATIONS.with(Cell::get) - before;
-            (made, out.modes.iter().map(|m| m.cohorts.len()).sum())
-        })
-        .join()
-        .expect("the replication runs")
-    })
+    );
+    (made, out.modes.iter().map(|m| m.cohorts.len()).sum())
 }
 
 /// Each cohort's histogram starts with the room its predecessor used, so it
