@@ -212,12 +212,7 @@ impl SeriesLayout {
 
     /// Columns per row.
     pub fn columns(&self) -> usize {
-        self.modes * Self::PER_MODE + 1 + 2 * self.stages
-    }
-
-    /// The column of the number of services started at a stage so far.
-    pub fn stage_served(&self, s: usize) -> usize {
-        self.modes * Self::PER_MODE + 1 + self.stages + s
+        self.modes * Self::PER_MODE + 1 + self.stages
     }
 
     /// The column of a per-mode figure.

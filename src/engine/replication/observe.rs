@@ -73,12 +73,6 @@ impl Replication<'_> {
                 0.0
             };
             self.series[self.layout.stage_utilisation(s)].push(util);
-            let served: u64 = self.sc.stages[s]
-                .groups
-                .iter()
-                .map(|g| self.groups[g.0].served)
-                .sum();
-            self.series[self.layout.stage_served(s)].push(served as f64);
             self.last_sample_areas[s] = (busy, open);
         }
         debug_assert!(
