@@ -18,10 +18,9 @@ mod ratios;
 use crate::experiment::for_each_replication;
 use crate::report::Fold;
 use crate::Scenario;
-use ratios::median;
 
 pub use baseline::{compare, Baseline, Change, Comparison, Report, Setting};
-pub use ratios::{bare_ratios, speedups, BareRatio, Speedup};
+pub use ratios::{bare_ratios, median, speedups, BareRatio, Speedup};
 
 const MMC: &str = include_str!("../../scenarios/mmc.toml");
 const BORDER_R2: &str = include_str!("../../scenarios/border-r2.toml");

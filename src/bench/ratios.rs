@@ -124,7 +124,7 @@ fn mean(xs: &[f64]) -> f64 {
 }
 
 /// The median; the mean of the middle two for an even count.
-pub(super) fn median(xs: &[f64]) -> f64 {
+pub fn median(xs: &[f64]) -> f64 {
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
     let n = v.len();
