@@ -56,6 +56,8 @@ fn pass(text: &str, replications: u32, threads: usize) -> Pass {
         per_thread[t].0 += 1;
         per_thread[t].1 = per_thread[t].1.max(at);
     }
+    // Fewer replications than threads leave a thread idle.
+    per_thread.retain(|&(n, _)| n > 0);
     Pass {
         parsed,
         threads: per_thread,
