@@ -14,9 +14,10 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use borderq::bench::median;
+use borderq::bench::{median, thread_finishes};
 use borderq::experiment::for_each_replication;
 use borderq::report::Fold;
+use borderq::scenario::ScenarioError;
 use borderq::Scenario;
 
 /// One pass's timeline, in milliseconds from its start.
@@ -29,10 +30,10 @@ struct Pass {
     wall: f64,
 }
 
-fn pass(text: &str, replications: u32, threads: usize) -> Pass {
+fn pass(path: &Path, replications: u32, threads: usize) -> Result<Pass, ScenarioError> {
     let start = Instant::now();
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
-    let sc = Scenario::from_toml(text, &[]).expect("checked in main");
+    let sc = Scenario::load(path, &[])?;
     let parsed = ms(start);
     let finished = Mutex::new(Vec::new());
     let progress = |_| {
@@ -51,20 +52,13 @@ fn pass(text: &str, replications: u32, threads: usize) -> Pass {
     let before = ms(start);
     std::hint::black_box(fold.finish());
     let wall = ms(start);
-    let mut per_thread = vec![(0u32, 0.0f64); threads];
-    for (t, at) in finished.into_inner().expect("no panic") {
-        per_thread[t].0 += 1;
-        per_thread[t].1 = per_thread[t].1.max(at);
-    }
-    // Fewer replications than threads leave a thread idle.
-    per_thread.retain(|&(n, _)| n > 0);
-    Pass {
+    Ok(Pass {
         parsed,
-        threads: per_thread,
+        threads: thread_finishes(&finished.into_inner().expect("no panic")),
         folding,
         finishing: wall - before,
         wall,
-    }
+    })
 }
 
 fn main() {
@@ -77,17 +71,17 @@ fn main() {
         eprintln!("usage: two_threads [SCENARIO [REPLICATIONS [PAIRS]]] (counts above 0)");
         std::process::exit(2);
     };
-    // Checked once with the messages `borderq run` gives; each pass then
-    // reads it again from its text, as a run does.
-    if let Err(e) = Scenario::load(Path::new(path), &[]) {
-        eprintln!("{e}");
-        std::process::exit(2);
-    }
-    let text = std::fs::read_to_string(path).expect("read a moment ago");
+    // A bad scenario stops the first pass, with `borderq run`'s messages.
+    let pass = |threads| {
+        pass(Path::new(path), replications, threads).unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(2);
+        })
+    };
     let (mut speedups, mut apart) = (Vec::new(), Vec::new());
     for _ in 0..pairs {
-        let one = pass(&text, replications, 1);
-        let two = pass(&text, replications, 2);
+        let one = pass(1);
+        let two = pass(2);
         for (name, p) in [("1 thread ", &one), ("2 threads", &two)] {
             let threads: Vec<String> = p
                 .threads
@@ -103,11 +97,8 @@ fn main() {
                 p.wall
             );
         }
-        let lasts: Vec<f64> = two.threads.iter().map(|t| t.1).collect();
-        apart.push(
-            lasts.iter().copied().fold(f64::MIN, f64::max)
-                - lasts.iter().copied().fold(f64::MAX, f64::min),
-        );
+        let lasts = two.threads.iter().map(|t| t.1);
+        apart.push(lasts.clone().fold(f64::MIN, f64::max) - lasts.fold(f64::MAX, f64::min));
         speedups.push(one.wall / two.wall);
     }
     println!(

@@ -417,19 +417,24 @@ fn run_scenario(w: &Workload, text: &str, overrides: &[String], check: Check) ->
 /// since the start)` of each replication finished: the thread's last finish
 /// over its count. Threads that finished none are left out.
 fn ms_per_replication(finished: &[(usize, f64)]) -> Vec<f64> {
-    let threads = finished.iter().map(|&(t, _)| t + 1).max().unwrap_or(0);
-    let mut count = vec![0u32; threads];
-    let mut last = vec![0.0f64; threads];
-    for &(t, at) in finished {
-        count[t] += 1;
-        last[t] = last[t].max(at);
-    }
-    count
+    thread_finishes(finished)
         .iter()
-        .zip(&last)
-        .filter(|(&n, _)| n > 0)
-        .map(|(&n, &at)| at * 1e3 / f64::from(n))
+        .map(|&(n, last)| last * 1e3 / f64::from(n))
         .collect()
+}
+
+/// Each thread's count of replications and its last finish, in thread
+/// order, from `(thread, time)` of each replication finished (the time in
+/// any unit, from the run's start). Threads that finished none are left out.
+pub fn thread_finishes(finished: &[(usize, f64)]) -> Vec<(u32, f64)> {
+    let threads = finished.iter().map(|&(t, _)| t + 1).max().unwrap_or(0);
+    let mut per_thread = vec![(0u32, 0.0f64); threads];
+    for &(t, at) in finished {
+        per_thread[t].0 += 1;
+        per_thread[t].1 = per_thread[t].1.max(at);
+    }
+    per_thread.retain(|&(n, _)| n > 0);
+    per_thread
 }
 
 /// Runs every workload `rounds` times, round after round (all workloads, then
@@ -644,6 +649,9 @@ mod tests {
         let finished = [(1, 0.008), (0, 0.011), (1, 0.016), (0, 0.022), (1, 0.024)];
         assert_close(&ms_per_replication(&finished), &[11.0, 8.0]);
         assert!(ms_per_replication(&[]).is_empty());
+        // Thread 2 finished none and is left out; thread 3 one at 30 ms.
+        let finished = [(3, 30.0), (0, 11.0), (0, 22.0)];
+        assert_eq!(thread_finishes(&finished), [(2, 22.0), (1, 30.0)]);
     }
 
     #[test]
