@@ -7,12 +7,14 @@ mod common;
 
 use std::path::Path;
 
-use borderq::output::charts::{write_all, write_charts, Chart, Drawing, SIZE};
+use borderq::output::charts::{
+    png_of, write_all, write_all_beside, write_charts, Chart, Drawing, SIZE,
+};
 use borderq::output::OutputError;
 use borderq::report::{aggregate, Report};
 use borderq::Scenario;
 use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, DrawingBackend, WHITE};
+use plotters::prelude::{DrawingArea, DrawingBackend, RED, WHITE};
 
 fn lars_report() -> Report {
     let sc = Scenario::load("scenarios/verkhny-lars-2022.toml".as_ref(), &[]).unwrap();
@@ -190,6 +192,87 @@ fn the_first_chart_that_fails_is_the_one_reported_at_any_thread_count() {
         ]
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A chart painted red all over, or, when `red` is false, one that draws
+/// nothing and leaves its bitmap as it found it.
+struct Paint {
+    number: usize,
+    red: bool,
+}
+
+impl Drawing for Paint {
+    fn stem(&self) -> String {
+        format!("paint-{}", self.number)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        if self.red {
+            area.fill(&RED).map_err(|e| format!("{e:?}"))?;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_chart_drawn_after_others_on_the_same_bitmap_is_the_chart_drawn_alone() {
+    let alone = png_of(SIZE, |_| Ok(())).unwrap();
+    let charts: Vec<Paint> = (0..8)
+        .map(|number| Paint {
+            number,
+            red: number % 2 == 0,
+        })
+        .collect();
+    for threads in [1, 2] {
+        let dir = common::scratch(&format!("charts-paint-{threads}"));
+        write_all(&dir, &charts, threads).unwrap();
+        for c in charts.iter().filter(|c| !c.red) {
+            let png = dir.join(format!("paint-{}.png", c.number));
+            assert!(
+                common::read(&png) == alone,
+                "{} on {threads} threads is not the chart drawn alone",
+                png.display()
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn files_written_beside_the_charts_come_back_and_their_error_comes_first() {
+    let blanks = |failing: &'static [usize]| -> Vec<Blank> {
+        (0..4).map(|number| Blank { number, failing }).collect()
+    };
+    for threads in [1, 2, 3] {
+        let dir = common::scratch(&format!("charts-beside-{threads}"));
+        let (n, paths) = write_all_beside(&dir, &blanks(&[]), threads, || Ok(42)).unwrap();
+        assert_eq!(n, 42);
+        assert_eq!(paths.len(), 8, "{threads} threads");
+        assert_eq!(common::chart_files(&dir).len(), 8, "{threads} threads");
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        // The files fail, and a chart too: the files' error is the one
+        // reported, and no chart is written.
+        let dir = common::scratch(&format!("charts-beside-failing-{threads}"));
+        let result = write_all_beside(&dir, &blanks(&[1]), threads, || -> Result<(), _> {
+            Err(OutputError::Io {
+                path: dir.join("summary.json"),
+                source: std::io::Error::other("no space left"),
+            })
+        });
+        match result {
+            Err(OutputError::Io { path, .. }) => {
+                assert_eq!(path, dir.join("summary.json"), "{threads} threads");
+            }
+            other => panic!("{threads} threads: {other:?}"),
+        }
+        assert_eq!(
+            common::chart_files(&dir),
+            Vec::<String>::new(),
+            "{threads} threads"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
 
 #[test]

@@ -169,14 +169,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         );
     }
 
-    let mut written =
-        output::write_report(&report, &dir).map_err(|e| Failure::other(e.to_string()))?;
-    let charts = if args.no_charts {
-        Vec::new()
+    // The report's files are written while the charts are drawn.
+    let report_files = || output::write_report(&report, &dir);
+    let (mut written, charts) = if args.no_charts {
+        report_files().map(|written| (written, Vec::new()))
     } else {
-        output::charts::write_charts(&report, &dir, args.threads)
-            .map_err(|e| Failure::other(e.to_string()))?
-    };
+        output::charts::write_charts_beside(&report, &dir, args.threads, report_files)
+    }
+    .map_err(|e| Failure::other(e.to_string()))?;
     // Charts of an earlier run into this folder no longer describe it.
     let removed = output::files::remove_stale(&dir, &charts, output::charts::is_chart_file)
         .map_err(|e| Failure::other(e.to_string()))?;

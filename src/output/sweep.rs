@@ -185,15 +185,20 @@ pub fn write_sweep(
     threads: usize,
 ) -> Result<Vec<PathBuf>, OutputError> {
     ensure_dir(dir)?;
-    let mut out = vec![
-        write_atomic_with(dir, "sweep.csv", |w| write_sweep_csv(r, w))?,
-        write_atomic_with(dir, "sweep.json", |w| write_sweep_json(r, w))?,
-    ];
-    if charts {
-        let metrics: Vec<MetricChart> = (0..r.plan.metrics.len())
-            .map(|i| MetricChart(r, i))
-            .collect();
-        out.extend(charts::write_all(dir, &metrics, threads)?);
+    let tables = || {
+        Ok(vec![
+            write_atomic_with(dir, "sweep.csv", |w| write_sweep_csv(r, w))?,
+            write_atomic_with(dir, "sweep.json", |w| write_sweep_json(r, w))?,
+        ])
+    };
+    if !charts {
+        return tables();
     }
+    let metrics: Vec<MetricChart> = (0..r.plan.metrics.len())
+        .map(|i| MetricChart(r, i))
+        .collect();
+    // The tables are written while the charts are drawn.
+    let (mut out, drawn) = charts::write_all_beside(dir, &metrics, threads, tables)?;
+    out.extend(drawn);
     Ok(out)
 }
