@@ -7,9 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use borderq::output::charts::{
-    png_of, write_all, write_all_beside, write_charts, Chart, Drawing, SIZE,
-};
+use borderq::output::charts::{png_of, write_all, write_charts, Chart, Drawing, SIZE};
 use borderq::output::OutputError;
 use borderq::report::{aggregate, Report};
 use borderq::Scenario;
@@ -117,11 +115,11 @@ fn charts_drawn_on_several_threads_are_the_files_one_thread_writes() {
         .flat_map(|c| [format!("{}.svg", c.stem()), format!("{}.png", c.stem())])
         .collect();
     let one = common::scratch("charts-one-thread");
-    let one_paths = write_charts(&r, &one, 1).unwrap();
+    let one_paths = write_charts(&r, &one, 1, || Ok(())).unwrap().1;
     assert_eq!(names(&one_paths), expected);
     for threads in [2, 3, 0] {
         let many = common::scratch(&format!("charts-{threads}-threads"));
-        let paths = write_charts(&r, &many, threads).unwrap();
+        let paths = write_charts(&r, &many, threads, || Ok(())).unwrap().1;
         assert_eq!(names(&paths), expected, "{threads} threads");
         for (a, b) in one_paths.iter().zip(&paths) {
             assert!(b.starts_with(&many));
@@ -165,7 +163,7 @@ fn the_first_chart_that_fails_is_the_one_reported_at_any_thread_count() {
         })
         .collect();
     for threads in [1, 2, 4] {
-        match write_all(&dir, &charts, threads) {
+        match write_all(&dir, &charts, threads, || Ok(())) {
             Err(OutputError::Chart { path, message }) => {
                 assert_eq!(path, Path::new(&dir).join("blank-2.svg"), "{threads}");
                 assert_eq!(message, "chart 2 fails");
@@ -179,7 +177,7 @@ fn the_first_chart_that_fails_is_the_one_reported_at_any_thread_count() {
             failing: &[],
         })
         .collect();
-    let paths = write_all(&dir, &fine, 2).unwrap();
+    let paths = write_all(&dir, &fine, 2, || Ok(())).unwrap().1;
     assert_eq!(
         names(&paths),
         [
@@ -225,7 +223,7 @@ fn a_chart_drawn_after_others_on_the_same_bitmap_is_the_chart_drawn_alone() {
         .collect();
     for threads in [1, 2] {
         let dir = common::scratch(&format!("charts-paint-{threads}"));
-        write_all(&dir, &charts, threads).unwrap();
+        write_all(&dir, &charts, threads, || Ok(())).unwrap();
         for c in charts.iter().filter(|c| !c.red) {
             let png = dir.join(format!("paint-{}.png", c.number));
             assert!(
@@ -245,7 +243,7 @@ fn files_written_beside_the_charts_come_back_and_their_error_comes_first() {
     };
     for threads in [1, 2, 3] {
         let dir = common::scratch(&format!("charts-beside-{threads}"));
-        let (n, paths) = write_all_beside(&dir, &blanks(&[]), threads, || Ok(42)).unwrap();
+        let (n, paths) = write_all(&dir, &blanks(&[]), threads, || Ok(42)).unwrap();
         assert_eq!(n, 42);
         assert_eq!(paths.len(), 8, "{threads} threads");
         assert_eq!(common::chart_files(&dir).len(), 8, "{threads} threads");
@@ -254,7 +252,7 @@ fn files_written_beside_the_charts_come_back_and_their_error_comes_first() {
         // The files fail, and a chart too: the files' error is the one
         // reported, and no chart is written.
         let dir = common::scratch(&format!("charts-beside-failing-{threads}"));
-        let result = write_all_beside(&dir, &blanks(&[1]), threads, || -> Result<(), _> {
+        let result = write_all(&dir, &blanks(&[1]), threads, || -> Result<(), _> {
             Err(OutputError::Io {
                 path: dir.join("summary.json"),
                 source: std::io::Error::other("no space left"),

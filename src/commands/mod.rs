@@ -174,7 +174,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let (mut written, charts) = if args.no_charts {
         report_files().map(|written| (written, Vec::new()))
     } else {
-        output::charts::write_charts_beside(&report, &dir, args.threads, report_files)
+        output::charts::write_charts(&report, &dir, args.threads, report_files)
     }
     .map_err(|e| Failure::other(e.to_string()))?;
     // Charts of an earlier run into this folder no longer describe it.

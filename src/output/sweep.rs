@@ -198,7 +198,7 @@ pub fn write_sweep(
         .map(|i| MetricChart(r, i))
         .collect();
     // The tables are written while the charts are drawn.
-    let (mut out, drawn) = charts::write_all_beside(dir, &metrics, threads, tables)?;
+    let (mut out, drawn) = charts::write_all(dir, &metrics, threads, tables)?;
     out.extend(drawn);
     Ok(out)
 }

@@ -245,43 +245,25 @@ impl Drawing for RunChart<'_> {
 }
 
 /// Writes every chart of `report` to `dir` as PNG and SVG, on up to
-/// `threads` threads (0: every core), and returns the paths written, in
-/// the order of [`Chart::ALL`].
-pub fn write_charts(
-    report: &Report,
-    dir: &Path,
-    threads: usize,
-) -> Result<Vec<PathBuf>, OutputError> {
-    write_charts_beside(report, dir, threads, || Ok(())).map(|((), paths)| paths)
-}
-
-/// [`write_charts`], with `files` writing the report's other outputs while
-/// the charts are drawn ([`write_all_beside`]).
-pub fn write_charts_beside<T>(
+/// `threads` threads (0: every core), while `files` writes the report's
+/// other outputs ([`write_all`]). Returns what `files` returned, and the
+/// charts' paths in the order of [`Chart::ALL`].
+pub fn write_charts<T>(
     report: &Report,
     dir: &Path,
     threads: usize,
     files: impl FnOnce() -> Result<T, OutputError>,
 ) -> Result<(T, Vec<PathBuf>), OutputError> {
     let charts = Chart::ALL.map(|c| RunChart(c, report));
-    write_all_beside(dir, &charts, threads, files)
+    write_all(dir, &charts, threads, files)
 }
 
 /// Draws each chart as SVG and as PNG and writes both to `dir`, on up to
-/// `threads` threads (0: every core). Returns the paths in the order of
-/// `drawings`, each SVG before its PNG; on failure, the error of the first
-/// chart in that order that failed.
-pub fn write_all<D: Drawing>(
-    dir: &Path,
-    drawings: &[D],
-    threads: usize,
-) -> Result<Vec<PathBuf>, OutputError> {
-    write_all_beside(dir, drawings, threads, || Ok(())).map(|((), paths)| paths)
-}
-
-/// [`write_all`], with `files` writing other outputs too; returns what
-/// `files` returned beside the charts' paths, and `files`' error before
-/// any chart's (no chart is written then).
+/// `threads` threads (0: every core), while `files` writes other outputs.
+/// Returns what `files` returned, and the charts' paths in the order of
+/// `drawings`, each SVG before its PNG. On failure, `files`' error (no
+/// chart is written then), else the error of the first chart in that
+/// order that failed.
 ///
 /// On one thread, `files` runs first and each chart is drawn and written
 /// in turn. On more, that many threads of their own draw the charts (each
@@ -292,7 +274,7 @@ pub fn write_all<D: Drawing>(
 /// threads at once): so the drawing threads never wait on the disk, and
 /// the writing waits while they draw. Where no thread can be started, this
 /// one draws them all.
-pub fn write_all_beside<D: Drawing, T>(
+pub fn write_all<D: Drawing, T>(
     dir: &Path,
     drawings: &[D],
     threads: usize,
