@@ -11,10 +11,9 @@
 //! ```
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::Instant;
 
-use borderq::bench::{median, thread_finishes};
+use borderq::bench::{median, Finishes};
 use borderq::experiment::for_each_replication;
 use borderq::report::Fold;
 use borderq::scenario::ScenarioError;
@@ -23,7 +22,7 @@ use borderq::Scenario;
 /// One pass's timeline, in milliseconds from its start.
 struct Pass {
     parsed: f64,
-    /// Each thread's replications and its last finish.
+    /// Each thread's replications and its last finish (ms).
     threads: Vec<(u32, f64)>,
     folding: f64,
     finishing: f64,
@@ -35,14 +34,10 @@ fn pass(path: &Path, replications: u32, threads: usize) -> Result<Pass, Scenario
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
     let sc = Scenario::load(path, &[])?;
     let parsed = ms(start);
-    let finished = Mutex::new(Vec::new());
-    let progress = |_| {
-        let thread = rayon::current_thread_index().unwrap_or(0);
-        let at = ms(start);
-        finished.lock().expect("no panic").push((thread, at));
-    };
+    let finishes = Finishes::new(start, replications);
     let mut fold = Fold::new(&sc, replications);
     let mut folding = 0.0;
+    let progress = |_| finishes.record();
     for_each_replication(&sc, replications, threads, &progress, &mut |o| {
         let t = Instant::now();
         fold.add(o);
@@ -54,7 +49,9 @@ fn pass(path: &Path, replications: u32, threads: usize) -> Result<Pass, Scenario
     let wall = ms(start);
     Ok(Pass {
         parsed,
-        threads: thread_finishes(&finished.into_inner().expect("no panic")),
+        threads: (finishes.per_thread().into_iter())
+            .map(|(n, last_s)| (n, last_s * 1e3))
+            .collect(),
         folding,
         finishing: wall - before,
         wall,

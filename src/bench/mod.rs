@@ -348,21 +348,13 @@ fn run_bare(w: &Workload, model: BareModel, copies: usize) -> BenchRow {
 fn run_scenario(w: &Workload, text: &str, overrides: &[String], check: Check) -> BenchRow {
     let sc = Scenario::from_toml(text, overrides).expect("the embedded scenarios are valid");
     reset_peak_rss();
-    // Which thread finished each replication, and when: a few dozen entries.
-    let finished = Mutex::new(Vec::with_capacity(w.replications as usize));
     let started = Instant::now();
+    let finishes = Finishes::new(started, w.replications);
     let (mut customers, mut events) = (0u64, 0u64);
     // Read from the first replication before it goes into the report.
     let mut patience = None;
     let mut fold = Fold::new(&sc, w.replications);
-    let progress = |_| {
-        let thread = rayon::current_thread_index().unwrap_or(0);
-        let at = started.elapsed().as_secs_f64();
-        finished
-            .lock()
-            .expect("no panic while held")
-            .push((thread, at));
-    };
+    let progress = |_| finishes.record();
     for_each_replication(&sc, w.replications, w.threads, &progress, &mut |o| {
         customers += o.modes.iter().map(|m| m.arrived.units).sum::<u64>();
         events += o.events;
@@ -400,9 +392,7 @@ fn run_scenario(w: &Workload, text: &str, overrides: &[String], check: Check) ->
         events,
         wall_s,
         wall_s_rounds: vec![wall_s],
-        ms_per_replication_rounds: vec![ms_per_replication(
-            &finished.into_inner().expect("no panic while held"),
-        )],
+        ms_per_replication_rounds: vec![ms_per_replication(&finishes.per_thread())],
         events_per_s: events as f64 / wall_s,
         customers_per_s: customers as f64 / wall_s,
         peak_rss_mib: peak_rss_mib(),
@@ -413,20 +403,52 @@ fn run_scenario(w: &Workload, text: &str, overrides: &[String], check: Check) ->
     }
 }
 
-/// Each thread's mean milliseconds per replication, from `(thread, seconds
-/// since the start)` of each replication finished: the thread's last finish
-/// over its count. Threads that finished none are left out.
-fn ms_per_replication(finished: &[(usize, f64)]) -> Vec<f64> {
-    thread_finishes(finished)
+/// Each thread's mean milliseconds per replication, from its count and its
+/// last finish in seconds ([`Finishes::per_thread`]).
+fn ms_per_replication(per_thread: &[(u32, f64)]) -> Vec<f64> {
+    per_thread
         .iter()
         .map(|&(n, last)| last * 1e3 / f64::from(n))
         .collect()
 }
 
-/// Each thread's count of replications and its last finish, in thread
-/// order, from `(thread, time)` of each replication finished (the time in
-/// any unit, from the run's start). Threads that finished none are left out.
-pub fn thread_finishes(finished: &[(usize, f64)]) -> Vec<(u32, f64)> {
+/// When each replication of a run finished, and on which thread: recorded
+/// from [`for_each_replication`]'s progress, a few dozen entries.
+pub struct Finishes {
+    started: Instant,
+    /// `(thread, seconds since started)`, one entry a replication.
+    at: Mutex<Vec<(usize, f64)>>,
+}
+
+impl Finishes {
+    /// None yet, timed from `started`, with room for `replications`.
+    pub fn new(started: Instant, replications: u32) -> Finishes {
+        Finishes {
+            started,
+            at: Mutex::new(Vec::with_capacity(replications as usize)),
+        }
+    }
+
+    /// A replication finished now, on this thread (thread 0 outside a pool).
+    pub fn record(&self) {
+        let thread = rayon::current_thread_index().unwrap_or(0);
+        let at = self.started.elapsed().as_secs_f64();
+        self.at
+            .lock()
+            .expect("no panic while held")
+            .push((thread, at));
+    }
+
+    /// Each thread's count of replications and its last finish, in seconds
+    /// since the start, in thread order. Threads that finished none are
+    /// left out.
+    pub fn per_thread(self) -> Vec<(u32, f64)> {
+        per_thread(&self.at.into_inner().expect("no panic while held"))
+    }
+}
+
+/// [`Finishes::per_thread`] of `(thread, time)` entries.
+fn per_thread(finished: &[(usize, f64)]) -> Vec<(u32, f64)> {
     let threads = finished.iter().map(|&(t, _)| t + 1).max().unwrap_or(0);
     let mut per_thread = vec![(0u32, 0.0f64); threads];
     for &(t, at) in finished {
@@ -647,11 +669,11 @@ mod tests {
         // Thread 1 finished three at 8, 16 and 24 ms; thread 0 two at 11 and
         // 22 ms; thread 2 none.
         let finished = [(1, 0.008), (0, 0.011), (1, 0.016), (0, 0.022), (1, 0.024)];
-        assert_close(&ms_per_replication(&finished), &[11.0, 8.0]);
-        assert!(ms_per_replication(&[]).is_empty());
+        assert_close(&ms_per_replication(&per_thread(&finished)), &[11.0, 8.0]);
+        assert!(per_thread(&[]).is_empty());
         // Thread 2 finished none and is left out; thread 3 one at 30 ms.
         let finished = [(3, 30.0), (0, 11.0), (0, 22.0)];
-        assert_eq!(thread_finishes(&finished), [(2, 22.0), (1, 30.0)]);
+        assert_eq!(per_thread(&finished), [(2, 22.0), (1, 30.0)]);
     }
 
     #[test]
