@@ -166,7 +166,15 @@ fn scaling(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, &t| {
             b.iter(|| {
                 std::thread::scope(|s| {
-                    let copies: Vec<_> = (0..t).map(|_| s.spawn(|| bare::r1(600_000))).collect();
+                    // Started as the engine's threads are, each on a core of its own.
+                    let copies: Vec<_> = (0..t)
+                        .map(|i| {
+                            s.spawn(move || {
+                                borderq::cores::start_on_own_core(i, t);
+                                bare::r1(600_000)
+                            })
+                        })
+                        .collect();
                     copies
                         .into_iter()
                         .map(|c| c.join().expect("no panic").departed)

@@ -120,7 +120,12 @@ pub fn for_each_replication(
         };
         // The sender goes when the threads are done, so a thread's panic
         // cannot leave this one waiting (the scope then passes it on).
-        scope.spawn(move || pool.broadcast(|_| worker(&tx)));
+        scope.spawn(move || {
+            pool.broadcast(|ctx| {
+                crate::cores::start_on_own_core(ctx.index(), ctx.num_threads());
+                worker(&tx)
+            })
+        });
         // A panic here lets the threads waiting at the gate go.
         let _stop = StopOnPanic(&gate);
         // Finished ones wait here for those before them.

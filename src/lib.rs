@@ -9,6 +9,7 @@
 
 pub mod bench;
 pub mod capacity;
+pub mod cores;
 pub mod engine;
 pub mod scenario;
 pub mod stats;

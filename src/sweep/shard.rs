@@ -162,7 +162,8 @@ pub fn run_shard(
     let (done, in_progress, claims) = (&done, &in_progress, &claims);
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
-            pool.broadcast(|_| {
+            pool.broadcast(|ctx| {
+                crate::cores::start_on_own_core(ctx.index(), ctx.num_threads());
                 while let Some(run) = claims.next() {
                     for k in run.map(task).filter(|&k| !done.contains(k)) {
                         let (p, r) = plan.task(k);
