@@ -162,7 +162,8 @@ pub struct MergeArgs {
 pub struct BenchArgs {
     /// Workloads about ten times smaller (for a quick look). Each check
     /// then comes from a run ten times shorter and strays further from
-    /// theory; the table says by how much.
+    /// theory; the table says by how much. The thread speed-ups then come
+    /// from passes of a few milliseconds, and vary more.
     #[arg(long)]
     pub quick: bool,
 

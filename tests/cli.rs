@@ -564,6 +564,12 @@ fn a_bench_compares_with_the_json_of_an_earlier_one() {
     assert!(against.contains("R1 M/M/10 (1 replication) "), "{against}");
     assert!(!against.contains("(other work)"), "{against}");
     assert!(!against.contains("results that moved"), "{against}");
+    // A quick bench's speed-ups come with their caveat, after them.
+    let caveat = table
+        .find("(--quick: each thread's pass lasts a few milliseconds")
+        .unwrap_or_else(|| panic!("no caveat on the speed-ups: {table}"));
+    let speedup = table.find("as fast as on 1 thread").unwrap();
+    assert!(speedup < caveat, "{table}");
 }
 
 #[test]

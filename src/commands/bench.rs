@@ -126,6 +126,13 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             _ => {}
         }
     }
+    if args.quick && !speedups.is_empty() {
+        println!(
+            "(--quick: each thread's pass lasts a few milliseconds, so a slow start or a slow \
+             spell of the host weighs on it: the speed-ups vary from round to round and often read \
+             lower than a full bench's; judge the scaling from a full bench)"
+        );
+    }
     if let Some(c) = &comparison {
         print_comparison(c, &setting);
     }
