@@ -1,13 +1,15 @@
 //! Where the threads of a pool start.
 //!
-//! Threads started together often begin on one core: Linux places a thread it
-//! wakes beside the thread that woke it, and the load balancer separates them
-//! only some milliseconds later. Each then runs at half speed meanwhile. In
-//! Verkhny Lars's 20 replications on two threads (`examples/two_threads`),
-//! the two threads began on one core in 7 to 9 passes of 12, and their first
+//! Threads started together, by a thread that has been working a while,
+//! often begin on one core: Linux often places a thread it wakes on the core
+//! of the thread that woke it, and the load balancer separates them only
+//! some milliseconds later. Each runs at half speed meanwhile. In Verkhny
+//! Lars's 20 replications on two threads (`examples/two_threads`), the two
+//! threads began on one core in 7 to 9 passes of 12, and their first
 //! replications took 10–12 ms instead of 6. A pool that takes every core
 //! the process may use therefore moves each of its threads onto a core of
-//! its own as it starts ([`start_on_own_core`]).
+//! its own as it starts ([`start_on_own_core`]); `docs/performance.md`
+//! (*Where the threads start*) has the measurements.
 
 /// Moves the calling thread, the `index`-th of `threads` started together,
 /// onto a core of its own, then lets it run on any core again: it starts
