@@ -34,6 +34,7 @@ pub fn start_on_own_core(index: usize, threads: usize) -> Option<usize> {
 /// The core for the `index`-th of `threads` threads, among the cores
 /// `allowed` (in order): one each in turn when the threads take them all;
 /// none when there are fewer threads than cores.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn own_core(index: usize, threads: usize, allowed: &[usize]) -> Option<usize> {
     if allowed.is_empty() || threads < allowed.len() {
         return None;
