@@ -164,22 +164,11 @@ fn scaling(c: &mut Criterion) {
     for threads in [1usize, 2] {
         g.throughput(Throughput::Elements(600_000 * threads as u64));
         g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, &t| {
+            // Started as the engine's threads are, each on a core of its own.
             b.iter(|| {
-                std::thread::scope(|s| {
-                    // Started as the engine's threads are, each on a core of its own.
-                    let copies: Vec<_> = (0..t)
-                        .map(|i| {
-                            s.spawn(move || {
-                                borderq::cores::start_on_own_core(i, t);
-                                bare::r1(600_000)
-                            })
-                        })
-                        .collect();
-                    copies
-                        .into_iter()
-                        .map(|c| c.join().expect("no panic").departed)
-                        .sum::<u64>()
-                })
+                borderq::cores::on_own_cores(t, |_| bare::r1(600_000).departed)
+                    .iter()
+                    .sum::<u64>()
             })
         });
     }

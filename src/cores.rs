@@ -31,6 +31,36 @@ pub fn start_on_own_core(index: usize, threads: usize) -> Option<usize> {
     }
 }
 
+/// Runs `work(i)` for each `i` in `0..copies` at once, each on a thread of
+/// its own that starts on a core of its own ([`start_on_own_core`]), and
+/// returns the results in that order: copies that share nothing, as the
+/// bench runs them to measure what the machine gives any work. One copy
+/// runs on this thread, as one replication does. A copy's panic passes on
+/// to the caller.
+pub fn on_own_cores<T: Send>(copies: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    if copies == 1 {
+        return vec![work(0)];
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..copies)
+            .map(|i| {
+                scope.spawn(move || {
+                    start_on_own_core(i, copies);
+                    work(i)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 /// The core for the `index`-th of `threads` threads, among the cores
 /// `allowed` (in order): one each in turn when the threads take them all;
 /// none when there are fewer threads than cores.
@@ -117,6 +147,22 @@ mod tests {
         let each: Vec<_> = (0..5).map(|i| own_core(i, 5, &cores)).collect();
         assert_eq!(each, [Some(0), Some(2), Some(3), Some(0), Some(2)]);
         assert_eq!(own_core(1, 3, &cores), Some(2));
+    }
+
+    #[test]
+    fn copies_run_at_once_on_threads_of_their_own_and_come_back_in_order() {
+        let here = std::thread::current().id();
+        let copies = super::on_own_cores(3, |i| (i * 10, std::thread::current().id()));
+        let results: Vec<usize> = copies.iter().map(|c| c.0).collect();
+        assert_eq!(results, [0, 10, 20]);
+        let threads: std::collections::HashSet<_> = copies.iter().map(|c| c.1).collect();
+        assert_eq!(threads.len(), 3, "one thread a copy");
+        assert!(!threads.contains(&here));
+        // A lone copy runs here.
+        assert_eq!(
+            super::on_own_cores(1, |_| std::thread::current().id()),
+            [here]
+        );
     }
 
     #[test]

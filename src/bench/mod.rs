@@ -300,7 +300,7 @@ fn run_bare_once(model: BareModel) -> (u64, u64, String) {
 /// Runs `copies` of a bare loop at once, a lone copy on this thread and
 /// several each on a thread of its own, timed whole and each copy on its own.
 /// The copies' threads start as the engine's do, each on a core of its own
-/// ([`crate::cores`]), so the two speed-ups compare alike.
+/// ([`crate::cores::on_own_cores`]), so the two speed-ups compare alike.
 fn run_bare(w: &Workload, model: BareModel, copies: usize) -> BenchRow {
     reset_peak_rss();
     let started = Instant::now();
@@ -308,24 +308,7 @@ fn run_bare(w: &Workload, model: BareModel, copies: usize) -> BenchRow {
         let r = run_bare_once(model);
         (r, started.elapsed().as_secs_f64() * 1e3)
     };
-    let runs: Vec<((u64, u64, String), f64)> = if copies == 1 {
-        vec![timed()]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..copies)
-                .map(|i| {
-                    scope.spawn(move || {
-                        crate::cores::start_on_own_core(i, copies);
-                        timed()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a bare loop does not panic"))
-                .collect()
-        })
-    };
+    let runs = crate::cores::on_own_cores(copies, |_| timed());
     let wall_s = started.elapsed().as_secs_f64();
     let ((customers, events, check), _) = &runs[0];
     assert!(
