@@ -663,7 +663,7 @@ mod tests {
         let finished = [(1, 0.008), (0, 0.011), (1, 0.016), (0, 0.022), (1, 0.024)];
         assert_close(&ms_per_replication(&per_thread(&finished)), &[11.0, 8.0]);
         assert!(per_thread(&[]).is_empty());
-        // Thread 2 finished none and is left out; thread 3 one at 30 ms.
+        // Threads 1 and 2 finished none and are left out; thread 3 one at 30 ms.
         let finished = [(3, 30.0), (0, 11.0), (0, 22.0)];
         assert_eq!(per_thread(&finished), [(2, 22.0), (1, 30.0)]);
     }
