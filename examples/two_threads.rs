@@ -2,7 +2,7 @@
 //! each thread's replications (how many, and when its last one finished),
 //! folding the outcomes into the report (beside the replications on two
 //! threads) and finishing the report. Passes alternate, one thread then two,
-//! so both see the same spells of a shared host. `docs/performance.md`
+//! so both see the same spells of a shared host. `docs/performance-notes.md`
 //! (*Where a two-thread run's time goes*) reads its output.
 //!
 //! ```sh

@@ -8,7 +8,7 @@
 //! threads began on one core in 7 to 9 passes of 12, and their first
 //! replications took 10–12 ms instead of 6. A pool that takes every core
 //! the process may use therefore moves each of its threads onto a core of
-//! its own as it starts ([`start_on_own_core`]); `docs/performance.md`
+//! its own as it starts ([`start_on_own_core`]); `docs/performance-notes.md`
 //! (*Where the threads start*) has the measurements.
 
 /// Moves the calling thread, the `index`-th of `threads` started together,

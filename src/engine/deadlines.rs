@@ -16,7 +16,7 @@
 //! waiting, each with a patience; among the engine's other work its
 //! mispredictions cost more than its instructions save at every size, so a
 //! switch between the two by size was measured and not kept (figures in
-//! `docs/performance.md`, *What is left*, and
+//! `docs/performance-notes.md`, *What is left*, and
 //! `docs/performance-history.md`, *Patience*).
 //!
 //! Keys are unique (each is a fresh stamp), so the order taken is the order of
