@@ -49,7 +49,9 @@ fn pass(path: &Path, replications: u32, threads: usize) -> Result<Pass, Scenario
     let wall = ms(start);
     Ok(Pass {
         parsed,
-        threads: (finishes.per_thread().into_iter())
+        threads: finishes
+            .per_thread()
+            .into_iter()
             .map(|(n, last_s)| (n, last_s * 1e3))
             .collect(),
         folding,

@@ -34,9 +34,9 @@ pub fn start_on_own_core(index: usize, threads: usize) -> Option<usize> {
 /// Runs `work(i)` for each `i` in `0..copies` at once, each on a thread of
 /// its own that starts on a core of its own ([`start_on_own_core`]), and
 /// returns the results in that order: copies that share nothing, as the
-/// bench runs them to measure what the machine gives any work. One copy
-/// runs on this thread, as one replication does. A copy's panic passes on
-/// to the caller.
+/// bench runs them to measure what the machine gives any work. A lone
+/// copy (`copies` = 1) runs on this thread, as a lone replication does. A
+/// copy's panic passes on to the caller.
 pub fn on_own_cores<T: Send>(copies: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     if copies == 1 {
         return vec![work(0)];
